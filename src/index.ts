@@ -1,0 +1,11 @@
+/**
+ * zocket: ZeroMQ-style messaging sockets in pure TypeScript.
+ *
+ *   import { Context, ZocketError } from "zocket";
+ */
+export { Context, type ContextOptions, type ContextHandle } from "./context.js";
+export { Socket, type SocketType, type DetachedSocket } from "./socket.js";
+export { ZocketError, ErrorCode } from "./errors.js";
+export type { SocketOptions, SocketOptionValues } from "./options.js";
+export type { Message, Frame } from "./msg.js";
+export type { SocketEvent, SocketEventName, SocketEvents } from "./events.js";

@@ -1,0 +1,44 @@
+import { zerr } from "./errors.js";
+
+/** A whole multipart message: zocket moves messages, never loose frames. */
+export type Msg = Buffer[];
+
+/** What `send()` accepts for one frame. */
+export type Frame = string | Buffer | Uint8Array | ArrayBuffer | SharedArrayBuffer | ArrayBufferView;
+
+/** What `send()` accepts: one frame or the frames of a multipart message. */
+export type Message = Frame | readonly Frame[];
+
+export const EMPTY_FRAME: Buffer = Buffer.alloc(0);
+
+/**
+ * Turns one user frame into a Buffer the library owns. Bytes are copied, as
+ * zmq_send does, so a caller may reuse its buffer once send() returns.
+ */
+export function toFrame(value: unknown, where: string): Buffer {
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
+    return Buffer.from(new Uint8Array(value));
+  }
+  if (ArrayBuffer.isView(value)) {
+    return Buffer.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  }
+  throw zerr("EINVAL", `${where}: a frame must be a string, Buffer, Uint8Array, ArrayBuffer or ArrayBufferView, got ${describe(value)}`);
+}
+
+export function toMsg(message: unknown, where: string): Msg {
+  if (Array.isArray(message)) {
+    if (message.length === 0) throw zerr("EINVAL", `${where}: a message needs at least one frame`);
+    const out = new Array<Buffer>(message.length);
+    for (let i = 0; i < message.length; i++) out[i] = toFrame(message[i], where);
+    return out;
+  }
+  return [toFrame(message, where)];
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  return typeof value;
+}

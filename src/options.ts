@@ -1,0 +1,142 @@
+/**
+ * Socket options: names, defaults and validation. Every option can be passed
+ * to `ctx.socket(type, options)` and read/written as a property of the socket.
+ * Names follow zeromq.js; semantics follow libzmq's zmq_setsockopt.
+ */
+import { zerr } from "./errors.js";
+
+export interface SocketOptionValues {
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+  sendTimeout: number;
+  receiveTimeout: number;
+  linger: number;
+  routingId: Buffer | null;
+  immediate: boolean;
+  conflate: boolean;
+  reconnectInterval: number;
+  reconnectMaxInterval: number;
+  backlog: number;
+  handshakeInterval: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  heartbeatTimeToLive: number;
+  maxMessageSize: number;
+  routerMandatory: boolean;
+  routerHandover: boolean;
+  probeRouter: boolean;
+  reqRelaxed: boolean;
+  reqCorrelate: boolean;
+  xpubVerbose: boolean;
+  xpubNoDrop: boolean;
+  plainServer: boolean;
+  plainUsername: string | null;
+  plainPassword: string | null;
+  zapDomain: string;
+}
+
+/** What may be passed in: like the values, but routingId may also be a string or Uint8Array. */
+export type SocketOptions = Partial<Omit<SocketOptionValues, "routingId">> & {
+  routingId?: Buffer | Uint8Array | string | null;
+};
+
+export type OptionName = keyof SocketOptionValues;
+
+type Validator = (value: unknown, name: string) => unknown;
+
+const int = (min: number, max = 2 ** 31 - 1): Validator => (v, name) => {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw zerr("EINVAL", `option ${name}: expected an integer in [${min}, ${max}], got ${String(v)}`);
+  }
+  return v;
+};
+const bool: Validator = (v, name) => {
+  if (typeof v !== "boolean") throw zerr("EINVAL", `option ${name}: expected a boolean, got ${typeof v}`);
+  return v;
+};
+const text = (nullable: boolean, maxLen = 255): Validator => (v, name) => {
+  if (v === null && nullable) return null;
+  if (typeof v !== "string") throw zerr("EINVAL", `option ${name}: expected a string${nullable ? " or null" : ""}`);
+  if (Buffer.byteLength(v) > maxLen) throw zerr("EINVAL", `option ${name}: longer than ${maxLen} bytes`);
+  return v;
+};
+const routingId: Validator = (v, name) => {
+  if (v === null) return null;
+  let b: Buffer;
+  if (typeof v === "string") b = Buffer.from(v, "utf8");
+  else if (v instanceof Uint8Array) b = Buffer.from(v);
+  else throw zerr("EINVAL", `option ${name}: expected a string, Buffer or Uint8Array`);
+  // RFC 28/libzmq: 1..255 bytes, and a leading zero byte is reserved for generated ids.
+  if (b.length === 0 || b.length > 255) throw zerr("EINVAL", `option ${name}: must be 1 to 255 bytes`);
+  if (b[0] === 0) throw zerr("EINVAL", `option ${name}: must not start with a zero byte (reserved for generated ids)`);
+  return b;
+};
+
+const SPECS: { [K in OptionName]: { def: SocketOptionValues[K] | "context"; check: Validator } } = {
+  sendHighWaterMark: { def: 1000, check: int(0) },
+  receiveHighWaterMark: { def: 1000, check: int(0) },
+  sendTimeout: { def: -1, check: int(-1) },
+  receiveTimeout: { def: -1, check: int(-1) },
+  linger: { def: "context", check: int(-1) },
+  routingId: { def: null, check: routingId },
+  immediate: { def: false, check: bool },
+  conflate: { def: false, check: bool },
+  reconnectInterval: { def: 100, check: int(-1) },
+  reconnectMaxInterval: { def: 0, check: int(0) },
+  backlog: { def: 100, check: int(0) },
+  handshakeInterval: { def: 30000, check: int(0) },
+  heartbeatInterval: { def: 0, check: int(0) },
+  heartbeatTimeout: { def: -1, check: int(-1) },
+  heartbeatTimeToLive: { def: 0, check: int(0, 6553500) },
+  maxMessageSize: { def: -1, check: int(-1, Number.MAX_SAFE_INTEGER) },
+  routerMandatory: { def: false, check: bool },
+  routerHandover: { def: false, check: bool },
+  probeRouter: { def: false, check: bool },
+  reqRelaxed: { def: false, check: bool },
+  reqCorrelate: { def: false, check: bool },
+  xpubVerbose: { def: false, check: bool },
+  xpubNoDrop: { def: false, check: bool },
+  plainServer: { def: false, check: bool },
+  plainUsername: { def: null, check: text(true) },
+  plainPassword: { def: null, check: text(true) },
+  zapDomain: { def: "", check: text(false) },
+};
+
+export const OPTION_NAMES = Object.keys(SPECS) as OptionName[];
+
+export function isOptionName(name: string): name is OptionName {
+  return Object.prototype.hasOwnProperty.call(SPECS, name);
+}
+
+export function checkOption<K extends OptionName>(name: K, value: unknown): SocketOptionValues[K] {
+  return SPECS[name].check(value, name) as SocketOptionValues[K];
+}
+
+export function defaultOptions(linger: number): SocketOptionValues {
+  const out = {} as Record<string, unknown>;
+  for (const name of OPTION_NAMES) {
+    const def = SPECS[name].def;
+    out[name] = def === "context" ? linger : def;
+  }
+  return out as unknown as SocketOptionValues;
+}
+
+/** Applies user options onto `into`; unknown names and bad values throw EINVAL. */
+export function applyOptions(into: SocketOptionValues, options: unknown, where: string): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== "object") throw zerr("EINVAL", `${where}: options must be an object`);
+  for (const [name, value] of Object.entries(options)) {
+    if (!isOptionName(name)) throw zerr("EINVAL", `${where}: unknown option "${name}"`);
+    (into as unknown as Record<string, unknown>)[name] = checkOption(name, value);
+  }
+}
+
+/** Plain-data copy that survives structured clone (for migration). */
+export function cloneOptions(o: SocketOptionValues): SocketOptionValues {
+  return { ...o, routingId: o.routingId === null ? null : Buffer.from(o.routingId) };
+}
+
+export function reviveOptions(o: SocketOptionValues): SocketOptionValues {
+  const r = o.routingId as unknown as Uint8Array | null;
+  return { ...o, routingId: r === null ? null : Buffer.from(r.buffer, r.byteOffset, r.byteLength) };
+}

@@ -1,0 +1,26 @@
+/** Which socket types may talk to each other (RFC 28-31; libzmq's mechanism_t::check_socket_type). */
+import type { SocketTypeName } from "../pipe/pipe.js";
+
+const PEERS: Record<SocketTypeName, readonly SocketTypeName[]> = {
+  PAIR: ["PAIR"],
+  PUB: ["SUB", "XSUB"],
+  XPUB: ["SUB", "XSUB"],
+  SUB: ["PUB", "XPUB"],
+  XSUB: ["PUB", "XPUB"],
+  REQ: ["REP", "ROUTER"],
+  REP: ["REQ", "DEALER"],
+  DEALER: ["REP", "DEALER", "ROUTER"],
+  ROUTER: ["REQ", "DEALER", "ROUTER"],
+  PUSH: ["PULL"],
+  PULL: ["PUSH"],
+};
+
+export const SOCKET_TYPES = Object.keys(PEERS) as SocketTypeName[];
+
+export function isSocketType(name: unknown): name is SocketTypeName {
+  return typeof name === "string" && Object.prototype.hasOwnProperty.call(PEERS, name);
+}
+
+export function isCompatible(ours: SocketTypeName, theirs: SocketTypeName): boolean {
+  return PEERS[ours].includes(theirs);
+}
