@@ -399,12 +399,27 @@ export abstract class SocketBase implements PipeSink {
 
   updateKeepAlive(): void {
     const need = this.busy;
-    if (need === this.refd) return;
-    this.refd = need;
-    if (need) this.mailbox.ref();
-    else this.mailbox.unref();
-    this.host.keepAliveChanged();
+    if (need) {
+      if (!this.refd) {
+        this.refd = true;
+        this.mailbox.ref();
+      }
+    } else if (this.refd && !this.unrefScheduled) {
+      // Let go lazily: a busy socket flips between pending and idle once per
+      // message, and ref()/unref() on every flip costs more than the message.
+      this.unrefScheduled = true;
+      setImmediate(this.lazyUnref);
+    }
   }
+
+  private unrefScheduled = false;
+  private lazyUnref = (): void => {
+    this.unrefScheduled = false;
+    if (this.refd && !this.busy) {
+      this.refd = false;
+      this.mailbox.unref();
+    }
+  };
 
   /** Rejects every pending call with `err` (ETERM on context termination). */
   failPending(err: ZocketError, sends = true): void {
