@@ -46,6 +46,8 @@ export interface PipeSink {
   pipeTerminated(pipe: Pipe): void;
   /** The peer's EndInfo became known (port pipes learn it from a HELLO). */
   pipeHello(pipe: Pipe): void;
+  /** The peer behind this pipe reconnected (a new tcp/ipc connection): resend state such as subscriptions. */
+  pipeHiccup?(pipe: Pipe): void;
 }
 
 const ACTIVE = 0;
@@ -62,12 +64,14 @@ const K_DATA = 1;
 const K_CREDIT = 2;
 const K_TERM = 3;
 const K_TERM_ACK = 4;
+const K_HICCUP = 5;
 type PortMsg =
   | { k: typeof K_HELLO; info: EndInfo }
   | { k: typeof K_DATA; b: ArrayBuffer }
   | { k: typeof K_CREDIT; r: number }
   | { k: typeof K_TERM; d: boolean }
-  | { k: typeof K_TERM_ACK };
+  | { k: typeof K_TERM_ACK }
+  | { k: typeof K_HICCUP };
 
 /** Flush a port batch early past these sizes (keeps latency and memory bounded). */
 const FLUSH_MSGS = 512;
@@ -152,6 +156,34 @@ export class Pipe {
     pa.peer = b;
     pb.peer = a;
     return [pa, pb];
+  }
+
+  /**
+   * A local pair where `b`'s peer (a session) does not know yet who is behind
+   * it: the remote socket's identity comes with the handshake (`announce`).
+   */
+  static localPairPending(a: EndInfo, b: EndInfo): [Pipe, Pipe] {
+    const pair = Pipe.localPair(a, b);
+    pair[0].peer = null;
+    return pair;
+  }
+
+  /** Tells the other end who is behind this one (after a handshake). */
+  announce(info: EndInfo): void {
+    this.own = info;
+    const other = this.other;
+    if (other !== null) {
+      other.peer = info;
+      other.sink?.pipeHello(other);
+      other.wakeWriterIfRoom();
+    } else this.post({ k: K_HELLO, info });
+  }
+
+  /** Tells the other end that the connection behind this end was re-established. */
+  hiccup(): void {
+    const other = this.other;
+    if (other !== null) other.sink?.pipeHiccup?.(other);
+    else this.post({ k: K_HICCUP });
   }
 
   /** An end over `port`; announces itself with a HELLO. */
@@ -357,6 +389,19 @@ export class Pipe {
     this.control({ k: K_TERM, d: !delay });
   }
 
+  /**
+   * Ends the pipe now, without a handshake (linger ran out): both ends drop
+   * what they hold; the peer sees what it would see if our thread had died.
+   */
+  abort(): void {
+    if (this.state === TERMINATED) return;
+    const other = this.other;
+    this.inq.clear();
+    this.out = [];
+    this.finish(false);
+    if (other !== null) other.onPortClosed();
+  }
+
   private onTerm(discard: boolean): void {
     if (this.state === TERM_SENT) {
       // Both ends shut down at once: acknowledge theirs, wait for ours.
@@ -479,13 +524,16 @@ export class Pipe {
       case K_TERM_ACK:
         this.onTermAck();
         return;
+      case K_HICCUP:
+        this.sink?.pipeHiccup?.(this);
+        return;
     }
   };
 
   private wakeWriterIfRoom(): void {
     if (!this.writerBlocked || this.state !== ACTIVE) return;
     const limit = this.limit();
-    if (limit === 0 || this.written - this.peerRead < limit) {
+    if (limit === 0 || this.outstanding() < limit) {
       this.writerBlocked = false;
       this.sink?.writeActivated(this);
     }

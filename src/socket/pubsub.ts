@@ -141,7 +141,15 @@ export class XSubSocket extends SocketBase {
     this.fq.attach(pipe);
     this.upstream.push(pipe);
     // A new (or reconnected) publisher learns every current subscription.
-    if (!revived) for (const e of this.subs.entries()) pipe.forceWrite(subscriptionMessage(true, e.topic));
+    if (!revived) this.resendSubscriptions(pipe);
+  }
+
+  protected override xhiccup(pipe: Pipe): void {
+    this.resendSubscriptions(pipe);
+  }
+
+  private resendSubscriptions(pipe: Pipe): void {
+    for (const e of this.subs.entries()) pipe.forceWrite(subscriptionMessage(true, e.topic));
   }
 
   protected xterminated(pipe: Pipe): void {

@@ -137,6 +137,8 @@ export abstract class SocketBase implements PipeSink {
   protected abstract xterminated(pipe: Pipe): void;
   /** The peer's identity became known after attach (port pipes). */
   protected xhello(_pipe: Pipe): void {}
+  /** The connection behind a pipe was re-established (XSUB resends subscriptions). */
+  protected xhiccup(_pipe: Pipe): void {}
   protected xreadActivated(_pipe: Pipe): void {
     this.pump();
   }
@@ -225,6 +227,10 @@ export abstract class SocketBase implements PipeSink {
     if (!pipe.attached) {
       if (!this.closed) this.attachToType(pipe);
     } else this.xhello(pipe);
+  }
+
+  pipeHiccup(pipe: Pipe): void {
+    if (pipe.attached) this.xhiccup(pipe);
   }
 
   pipeTerminated(pipe: Pipe): void {
@@ -450,7 +456,6 @@ export abstract class SocketBase implements PipeSink {
     this.host.socketClosed(this);
     if (linger === 0) {
       this.failPending(zerr("ENOTSOCK", `${this.type}.send: the socket was closed with linger 0`));
-      for (const p of [...this.pipes]) p.terminate(false);
       this.finishZombie();
       return;
     }
@@ -475,7 +480,6 @@ export abstract class SocketBase implements PipeSink {
   private lingerExpired(): void {
     this.lingerTimer = null;
     this.failPending(zerr("ENOTSOCK", `${this.type}.send: linger expired before the message could be queued`));
-    for (const p of [...this.pipes]) p.terminate(false);
     this.finishZombie();
   }
 
@@ -490,9 +494,13 @@ export abstract class SocketBase implements PipeSink {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = null;
     }
-    // Pipes still shutting down end on their own; they no longer report here.
-    for (const p of this.pipes) p.sink = null;
+    // Whatever is still open now is cut: linger is over (or was 0).
+    const left = [...this.pipes];
     this.pipes.length = 0;
+    for (const p of left) {
+      p.sink = null;
+      p.abort();
+    }
     this.updateKeepAlive();
     this.events.emit({ type: "end", address: "" });
     this.host.zombieDone(this);
