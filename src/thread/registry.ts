@@ -58,6 +58,10 @@ export class InprocRegistry {
     return { ok: true };
   }
 
+  isBound(endpoint: string): boolean {
+    return this.endpoints.has(endpoint);
+  }
+
   unbind(endpoint: string, sid: string): void {
     if (this.endpoints.get(endpoint) !== sid) return;
     this.endpoints.delete(endpoint);

@@ -15,6 +15,9 @@ import { zerr, type ErrorCode } from "../errors.js";
 import type { SocketBase, SocketHost, SocketState } from "../socket/socket-base.js";
 import { InprocRegistry } from "./registry.js";
 import { Pipe } from "../pipe/pipe.js";
+import { createSocketCore } from "../socket/factory.js";
+import { defaultOptions } from "../options.js";
+import { ZAP_ENDPOINT } from "../transport/zap.js";
 
 export interface ThreadOptions {
   blocky: boolean;
@@ -219,6 +222,9 @@ export class ThreadContext implements SocketHost {
       case "unbind":
         reg.unbind(m.endpoint!, m.sid!);
         return;
+      case "lookup":
+        this.reply(m.from!, m.rid!, reg.isBound(m.endpoint!) ? undefined : { code: "ECONNREFUSED", message: `${m.endpoint} is not bound` });
+        return;
       case "connect":
         reg.connect(m.endpoint!, m.cid!, m.from!, m.port!);
         return;
@@ -315,6 +321,36 @@ export class ThreadContext implements SocketHost {
       this.up({ op: "cancel", cid });
     }
     socket.dropPipes(endpoint);
+  }
+
+  /** True if some thread of the context has bound `endpoint`. */
+  async isInprocBound(endpoint: string): Promise<boolean> {
+    if (this.isRoot) return this.registry!.isBound(endpoint);
+    try {
+      await this.request({ op: "lookup", endpoint }, []);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** One request/reply with the ZAP handler (RFC 27); null if none is bound. */
+  async zapExchange(frames: Buffer[], timeoutMs: number): Promise<Buffer[] | null> {
+    if (this.terminated || !(await this.isInprocBound(ZAP_ENDPOINT))) return null;
+    const values = defaultOptions(0);
+    values.receiveTimeout = timeoutMs;
+    values.sendTimeout = timeoutMs;
+    const dealer = createSocketCore("DEALER", this.newSocketId(), values, this);
+    try {
+      this.connectInproc(dealer, ZAP_ENDPOINT);
+      await dealer.send([Buffer.alloc(0), ...frames]);
+      const reply = await dealer.recv();
+      return reply[0]!.length === 0 ? reply.slice(1) : reply;
+    } catch {
+      return null;
+    } finally {
+      dealer.close();
+    }
   }
 
   // ------------------------------------------------------------ socket lifecycle (SocketHost)
