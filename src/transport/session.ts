@@ -1,0 +1,262 @@
+/**
+ * A session joins one socket pipe to one ZMTP connection at a time (libzmq's
+ * session_base_t). A connecting session outlives its connections: it
+ * reconnects with backoff and, without `immediate`, keeps the socket's queue
+ * (its pipe) across reconnects. An accepting session lives and dies with its
+ * one connection. Sessions never see routing; sockets never see bytes.
+ */
+import net from "node:net";
+import { zerr, type ZocketError } from "../errors.js";
+import type { Msg } from "../msg.js";
+import { Pipe, type EndInfo, type PipeSink } from "../pipe/pipe.js";
+import type { SocketBase } from "../socket/socket-base.js";
+import { subscriptionMessage } from "../socket/pubsub.js";
+import { ZmtpConnection, type ZmtpPeer } from "../zmtp/protocol.js";
+import type { NetAddress } from "./address.js";
+import { zapAuthenticator } from "./zap.js";
+
+/** Stop pulling from the pipe while this much is waiting in the stream. */
+const STREAM_HIGH_WATER = 256 * 1024;
+
+export class Session implements PipeSink {
+  private pipe: Pipe | null = null;
+  private stream: net.Socket | null = null;
+  private engine: ZmtpConnection | null = null;
+  private ready = false;
+  private overflow: Msg[] = [];
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay: number;
+  private stopped = false;
+  private handshakes = 0;
+
+  constructor(
+    private readonly socket: SocketBase,
+    readonly endpoint: string,
+    private readonly address: NetAddress | null,
+    private readonly onEnd: (s: Session) => void,
+  ) {
+    this.retryDelay = socket.options.reconnectInterval;
+    // Without `immediate`, a connecting socket's queue exists from connect() on.
+    if (address !== null && !socket.options.immediate) this.createPipe(null);
+  }
+
+  // ------------------------------------------------------------ connections
+
+  /** Connecting side: first attempt at once (fast start-up), then backoff. */
+  connect(): void {
+    if (this.stopped || this.address === null) return;
+    const a = this.address;
+    const stream = a.kind === "tcp" ? net.connect({ host: a.host, port: a.port, noDelay: true }) : net.connect({ path: a.path });
+    const onError = (err: Error): void => {
+      stream.off("connect", onConnect);
+      stream.destroy();
+      this.socket.events.emit({ type: "connect:delay", address: this.endpoint, error: err });
+      this.scheduleRetry();
+    };
+    const onConnect = (): void => {
+      stream.off("error", onError);
+      this.socket.events.emit({ type: "connect", address: this.endpoint });
+      this.attachStream(stream, false);
+    };
+    stream.once("error", onError);
+    stream.once("connect", onConnect);
+    stream.unref();
+  }
+
+  private scheduleRetry(): void {
+    const ivl = this.socket.options.reconnectInterval;
+    if (this.stopped || this.address === null || ivl < 0) {
+      if (ivl < 0) this.end();
+      return;
+    }
+    const max = this.socket.options.reconnectMaxInterval;
+    // libzmq: interval plus random jitter up to the interval; doubling up to the max when set.
+    const delay = this.retryDelay + Math.floor(Math.random() * ivl);
+    if (max > 0) this.retryDelay = Math.min(this.retryDelay * 2, max);
+    this.socket.events.emit({ type: "connect:retry", address: this.endpoint });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Starts the ZMTP handshake on a connected (or accepted) stream. */
+  attachStream(stream: net.Socket, asAccepted: boolean): void {
+    this.stream = stream;
+    stream.setNoDelay(true);
+    const o = this.socket.options;
+    const engine = new ZmtpConnection(
+      {
+        socketType: this.socket.type,
+        routingId: o.routingId ?? Buffer.alloc(0),
+        asServer: o.plainServer,
+        mechanism: o.plainServer || o.plainUsername !== null ? "PLAIN" : "NULL",
+        plainUsername: o.plainUsername ?? "",
+        plainPassword: o.plainPassword ?? "",
+        zapAuthenticate: o.plainServer ? zapAuthenticator(this.socket, stream, o.zapDomain) : undefined,
+        maxMessageSize: o.maxMessageSize,
+        heartbeatInterval: o.heartbeatInterval,
+        heartbeatTimeout: o.heartbeatTimeout,
+        heartbeatTimeToLive: o.heartbeatTimeToLive,
+        handshakeInterval: o.handshakeInterval,
+      },
+      {
+        write: (buffers) => {
+          for (const b of buffers) stream.write(b);
+        },
+        onReady: (peer) => this.onReady(peer),
+        onMessage: (frames) => this.onMessage(frames),
+        onSubscribe: (topic, subscribe) => this.pipe?.forceWrite(subscriptionMessage(subscribe, topic)),
+        onError: (err) => this.onEngineError(err),
+        onClose: () => stream.destroy(),
+      },
+    );
+    this.engine = engine;
+    stream.on("data", (chunk: Buffer) => engine.receive(chunk));
+    stream.on("drain", () => this.pullOut());
+    stream.on("error", () => {});
+    stream.on("close", () => this.onStreamClosed(asAccepted));
+    engine.start();
+  }
+
+  private onReady(peer: ZmtpPeer): void {
+    this.ready = true;
+    this.retryDelay = this.socket.options.reconnectInterval;
+    this.socket.events.emit({ type: "handshake", address: this.endpoint });
+    const info: EndInfo = {
+      type: peer.socketType,
+      routingId: peer.routingId,
+      // The wire side has no HWM of its own: the socket's queues bound it.
+      sndhwm: 0,
+      rcvhwm: 0,
+      conflate: false,
+    };
+    if (this.pipe === null) {
+      this.createPipe(info);
+    } else {
+      this.pipe.announce(info);
+      if (this.handshakes > 0) this.pipe.hiccup();
+    }
+    this.handshakes++;
+    this.pullOut();
+  }
+
+  private createPipe(peer: EndInfo | null): void {
+    const placeholder: EndInfo = { type: this.socket.type, routingId: Buffer.alloc(0), sndhwm: 0, rcvhwm: 0, conflate: false };
+    const [socketEnd, sessionEnd] =
+      peer === null ? Pipe.localPairPending(this.socket.ownInfo(), placeholder) : Pipe.localPair(this.socket.ownInfo(), peer);
+    this.pipe = sessionEnd;
+    sessionEnd.sink = this;
+    sessionEnd.delay = true;
+    this.socket.attachPipe(socketEnd, this.endpoint);
+  }
+
+  private onEngineError(err: ZocketError & { kind?: string }): void {
+    const kind = err.kind === "auth" ? "auth" : err.kind === "protocol" ? "protocol" : "other";
+    if (!this.ready) this.socket.events.emit({ type: "handshake:error", address: this.endpoint, error: err, reason: kind });
+    // A protocol or auth failure is final for this peer: no reconnect (libzmq).
+    if (kind !== "other") this.stopped = this.address !== null ? true : this.stopped;
+    this.stream?.destroy();
+  }
+
+  private onStreamClosed(asAccepted: boolean): void {
+    const wasReady = this.ready;
+    this.ready = false;
+    this.engine?.close();
+    this.engine = null;
+    this.stream = null;
+    this.overflow = [];
+    if (wasReady) this.socket.events.emit({ type: "disconnect", address: this.endpoint });
+    if (asAccepted || this.socket.options.immediate || this.stopped) {
+      // The queue of an accepted connection dies with it (as does an immediate one's).
+      const p = this.pipe;
+      this.pipe = null;
+      p?.terminate(false);
+      if (asAccepted || this.stopped) this.end();
+      else this.scheduleRetry();
+      return;
+    }
+    this.scheduleRetry();
+  }
+
+  // ------------------------------------------------------------ data
+
+  /** Socket → wire: take messages from the pipe while the stream has room. */
+  private pullOut(): void {
+    const pipe = this.pipe;
+    const engine = this.engine;
+    const stream = this.stream;
+    if (pipe === null || engine === null || stream === null || !this.ready) return;
+    const subscriber = this.socket.type === "SUB" || this.socket.type === "XSUB";
+    while (stream.writableLength < STREAM_HIGH_WATER) {
+      const msg = pipe.read();
+      if (msg === null) break;
+      if (subscriber && msg.length === 1 && msg[0]!.length > 0 && (msg[0]![0] === 1 || msg[0]![0] === 0)) {
+        engine.sendSubscribe(msg[0]!.subarray(1), msg[0]![0] === 1);
+      } else {
+        engine.sendMessage(msg);
+      }
+    }
+  }
+
+  /** Wire → socket: a whole message; if the socket's queue is full, stop reading the stream. */
+  private onMessage(frames: Msg): void {
+    const pipe = this.pipe;
+    if (pipe === null) return;
+    if (this.overflow.length > 0 || !pipe.write(frames)) {
+      this.overflow.push(frames);
+      this.stream?.pause();
+    }
+  }
+
+  readActivated(): void {
+    this.pullOut();
+  }
+
+  writeActivated(): void {
+    const pipe = this.pipe;
+    if (pipe === null) return;
+    while (this.overflow.length > 0) {
+      if (!pipe.write(this.overflow[0]!)) return;
+      this.overflow.shift();
+    }
+    this.stream?.resume();
+  }
+
+  pipeHello(): void {}
+
+  pipeTerminated(pipe: Pipe): void {
+    if (pipe !== this.pipe) return;
+    this.pipe = null;
+    // The socket closed (and its messages were taken) or disconnected: finish writing, then go.
+    this.stopped = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    const stream = this.stream;
+    if (stream !== null) stream.end();
+    this.end();
+  }
+
+  /** Ends the session now (disconnect, unbind, socket gone). */
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const p = this.pipe;
+    this.pipe = null;
+    p?.terminate(false);
+    this.stream?.destroy();
+    this.end();
+  }
+
+  private ended = false;
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onEnd(this);
+  }
+}
+
+export function streamError(err: Error): ZocketError {
+  return zerr("EPROTO", err.message, err);
+}
