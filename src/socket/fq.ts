@@ -1,24 +1,15 @@
 /** Fair-queueing: round-robin over the pipes that have messages (libzmq's fq_t). */
 import type { Msg } from "../msg.js";
 import type { Pipe } from "../pipe/pipe.js";
+import { PipeRotation } from "./rotation.js";
 
-export class FairQueue {
-  readonly pipes: Pipe[] = [];
-  private current = 0;
+export class FairQueue extends PipeRotation {
   /** The pipe the last message of recv() came from. */
   lastPipe: Pipe | null = null;
 
-  attach(pipe: Pipe): void {
-    this.pipes.push(pipe);
-  }
-
-  remove(pipe: Pipe): void {
-    const i = this.pipes.indexOf(pipe);
-    if (i < 0) return;
-    this.pipes.splice(i, 1);
-    if (this.current > i) this.current--;
-    if (this.current >= this.pipes.length) this.current = 0;
+  override remove(pipe: Pipe): boolean {
     if (this.lastPipe === pipe) this.lastPipe = null;
+    return super.remove(pipe);
   }
 
   recv(): Msg | null {

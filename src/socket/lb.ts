@@ -1,23 +1,9 @@
 /** Round-robin over the pipes that have room (libzmq's lb_t). */
 import type { Msg } from "../msg.js";
 import type { Pipe } from "../pipe/pipe.js";
+import { PipeRotation } from "./rotation.js";
 
-export class LoadBalancer {
-  readonly pipes: Pipe[] = [];
-  private current = 0;
-
-  attach(pipe: Pipe): void {
-    this.pipes.push(pipe);
-  }
-
-  remove(pipe: Pipe): void {
-    const i = this.pipes.indexOf(pipe);
-    if (i < 0) return;
-    this.pipes.splice(i, 1);
-    if (this.current > i) this.current--;
-    if (this.current >= this.pipes.length) this.current = 0;
-  }
-
+export class LoadBalancer extends PipeRotation {
   /** Writes `msg` to the next pipe with room; returns that pipe, or null if all are full. */
   send(msg: Msg): Pipe | null {
     const pipes = this.pipes;
