@@ -19,6 +19,7 @@ export const ErrorCode = {
   ENOENT: "ENOENT",
   ECONNREFUSED: "ECONNREFUSED",
   EPROTO: "EPROTO",
+  ETIMEDOUT: "ETIMEDOUT",
   EACCES: "EACCES",
 } as const;
 

@@ -13,6 +13,7 @@ import { XSubSocket } from "./socket/pubsub.js";
 import type { SocketEvents } from "./events.js";
 import type { ThreadContext } from "./thread/thread-context.js";
 import { parseEndpoint } from "./transport/endpoint.js";
+import { NetTransports } from "./transport/net-transport.js";
 
 export type SocketType = SocketTypeName;
 
@@ -72,7 +73,8 @@ export class Socket implements AsyncIterable<Buffer[]> {
       core.events.emit({ type: "bind", address: ep.text });
       return ep.text;
     }
-    throw zerr("EPROTONOSUPPORT", `${this.#type}.bind: ${ep.transport}:// is not available yet`);
+    core.net ??= new NetTransports(core);
+    return core.net.bind(ep);
   }
 
   async unbind(endpoint: string): Promise<void> {
@@ -84,7 +86,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
       core.events.emit({ type: "unbind", address: ep.text });
       return;
     }
-    throw zerr("ENOENT", `${this.#type}.unbind: ${ep.text} is not bound by this socket`);
+    if (core.net === null || !core.net.unbind(ep.text)) throw zerr("ENOENT", `${this.#type}.unbind: ${ep.text} is not bound by this socket`);
   }
 
   connect(endpoint: string): void {
@@ -94,7 +96,9 @@ export class Socket implements AsyncIterable<Buffer[]> {
       this.#thread.connectInproc(core, ep.text);
       return;
     }
-    throw zerr("EPROTONOSUPPORT", `${this.#type}.connect: ${ep.transport}:// is not available yet`);
+    core.net ??= new NetTransports(core);
+    core.connected.add(ep.text);
+    core.net.connect(ep);
   }
 
   disconnect(endpoint: string): void {
@@ -102,6 +106,10 @@ export class Socket implements AsyncIterable<Buffer[]> {
     const ep = parseEndpoint(endpoint, `${this.#type}.disconnect`);
     if (!core.connected.has(ep.text)) throw zerr("ENOENT", `${this.#type}.disconnect: not connected to ${ep.text}`);
     if (ep.transport === "inproc") this.#thread.disconnectInproc(core, ep.text);
+    else {
+      core.connected.delete(ep.text);
+      core.net?.disconnect(ep.text);
+    }
   }
 
   /** Queues one message (a frame or an array of frames); resolves once queued. */
@@ -148,6 +156,9 @@ export class Socket implements AsyncIterable<Buffer[]> {
   detach(): DetachedSocket {
     const core = this.#live("detach");
     if (core.closed) throw zerr("ENOTSOCK", `${this.#type}.detach: the socket is closed`);
+    if (core.net !== null && core.net.active) {
+      throw zerr("ENOTSUP", `${this.#type}.detach: migrating a socket with tcp/ipc endpoints is not supported yet`);
+    }
     const state = this.#thread.detachSocket(core);
     this.#core = null;
     return { kind: "zocket.socket", type: this.#type, state, transferList: SocketBase.transferables(state) };

@@ -78,6 +78,16 @@ const FLUSH_MSGS = 512;
 const FLUSH_BYTES = 256 * 1024;
 
 /** libzmq's low-water mark: credit is returned in steps of this many messages. */
+/**
+ * The bound on messages in flight between a writer and a reader: the sum of
+ * their marks, 0 (unlimited) if either is 0. A negative mark (a session's end
+ * of a tcp/ipc pipe) adds nothing: there the socket's own mark is the bound.
+ */
+export function hwmSum(sndhwm: number, rcvhwm: number): number {
+  if (sndhwm === 0 || rcvhwm === 0) return 0;
+  return Math.max(0, sndhwm) + Math.max(0, rcvhwm);
+}
+
 export function lwmOf(hwm: number): number {
   return hwm > 2048 ? hwm - 1024 : (hwm + 1) >> 1;
 }
@@ -218,9 +228,8 @@ export class Pipe {
   private limit(): number {
     const peer = this.peer;
     if (this.own.conflate || (peer !== null && peer.conflate)) return 0;
-    if (peer === null) return this.own.sndhwm;
-    if (this.own.sndhwm === 0 || peer.rcvhwm === 0) return 0;
-    return this.own.sndhwm + peer.rcvhwm;
+    if (peer === null) return Math.max(0, this.own.sndhwm);
+    return hwmSum(this.own.sndhwm, peer.rcvhwm);
   }
 
   private outstanding(): number {
@@ -339,8 +348,8 @@ export class Pipe {
 
   private creditStep(): number {
     const peer = this.peer;
-    if (peer === null || peer.sndhwm === 0 || this.own.rcvhwm === 0) return 256;
-    return lwmOf(peer.sndhwm + this.own.rcvhwm);
+    const limit = peer === null ? 0 : hwmSum(peer.sndhwm, this.own.rcvhwm);
+    return limit === 0 ? 256 : lwmOf(limit);
   }
 
   private sendCredit(): void {

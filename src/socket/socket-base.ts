@@ -15,6 +15,7 @@ import { cloneOptions, type SocketOptionValues } from "../options.js";
 import { SocketEvents } from "../events.js";
 import { packBatch, unpackAll } from "../pipe/batch.js";
 import { isCompatible } from "./compat.js";
+import type { NetTransports } from "../transport/net-transport.js";
 
 /** The per-thread context as a socket sees it. */
 export interface SocketHost {
@@ -85,6 +86,9 @@ export abstract class SocketBase implements PipeSink {
   private pumping = false;
   private pumpAgain = false;
   private refd = false;
+
+  /** tcp/ipc listeners and sessions (created on first use). */
+  net: NetTransports | null = null;
 
   /** The address port was handed to the registry (which will say "bye" when done with it). */
   addressAtRoot = false;
@@ -453,6 +457,7 @@ export abstract class SocketBase implements PipeSink {
     this.closed = true;
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was closed`), false);
     const linger = this.options.linger;
+    this.net?.close();
     this.host.socketClosed(this);
     if (linger === 0) {
       this.failPending(zerr("ENOTSOCK", `${this.type}.send: the socket was closed with linger 0`));

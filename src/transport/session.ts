@@ -11,12 +11,14 @@ import type { Msg } from "../msg.js";
 import { Pipe, type EndInfo, type PipeSink } from "../pipe/pipe.js";
 import type { SocketBase } from "../socket/socket-base.js";
 import { subscriptionMessage } from "../socket/pubsub.js";
-import { ZmtpConnection, type ZmtpPeer } from "../zmtp/protocol.js";
+import { ZmtpConnection, type EngineError, type ZmtpPeer } from "../zmtp/protocol.js";
 import type { NetAddress } from "./address.js";
 import { zapAuthenticator } from "./zap.js";
 
 /** Stop pulling from the pipe while this much is waiting in the stream. */
 const STREAM_HIGH_WATER = 256 * 1024;
+/** Hand a batch to the stream once it is this big, even mid-pull. */
+const BATCH_BYTES = 256 * 1024;
 
 export class Session implements PipeSink {
   private pipe: Pipe | null = null;
@@ -102,14 +104,11 @@ export class Session implements PipeSink {
         handshakeInterval: o.handshakeInterval,
       },
       {
-        write: (buffers) => {
-          for (const b of buffers) stream.write(b);
-        },
+        write: (buffers) => writeAll(stream, buffers),
         onReady: (peer) => this.onReady(peer),
         onMessage: (frames) => this.onMessage(frames),
         onSubscribe: (topic, subscribe) => this.pipe?.forceWrite(subscriptionMessage(subscribe, topic)),
         onError: (err) => this.onEngineError(err),
-        onClose: () => stream.destroy(),
       },
     );
     this.engine = engine;
@@ -127,9 +126,9 @@ export class Session implements PipeSink {
     const info: EndInfo = {
       type: peer.socketType,
       routingId: peer.routingId,
-      // The wire side has no HWM of its own: the socket's queues bound it.
-      sndhwm: 0,
-      rcvhwm: 0,
+      // The wire side has no HWM of its own (-1 adds nothing): the socket's marks bound the pipe.
+      sndhwm: -1,
+      rcvhwm: -1,
       conflate: false,
     };
     if (this.pipe === null) {
@@ -143,7 +142,7 @@ export class Session implements PipeSink {
   }
 
   private createPipe(peer: EndInfo | null): void {
-    const placeholder: EndInfo = { type: this.socket.type, routingId: Buffer.alloc(0), sndhwm: 0, rcvhwm: 0, conflate: false };
+    const placeholder: EndInfo = { type: this.socket.type, routingId: Buffer.alloc(0), sndhwm: -1, rcvhwm: -1, conflate: false };
     const [socketEnd, sessionEnd] =
       peer === null ? Pipe.localPairPending(this.socket.ownInfo(), placeholder) : Pipe.localPair(this.socket.ownInfo(), peer);
     this.pipe = sessionEnd;
@@ -152,8 +151,8 @@ export class Session implements PipeSink {
     this.socket.attachPipe(socketEnd, this.endpoint);
   }
 
-  private onEngineError(err: ZocketError & { kind?: string }): void {
-    const kind = err.kind === "auth" ? "auth" : err.kind === "protocol" ? "protocol" : "other";
+  private onEngineError(err: EngineError): void {
+    const kind = err.kind === "auth" ? "auth" : err.kind === "other" ? "other" : "protocol";
     if (!this.ready) this.socket.events.emit({ type: "handshake:error", address: this.endpoint, error: err, reason: kind });
     // A protocol or auth failure is final for this peer: no reconnect (libzmq).
     if (kind !== "other") this.stopped = this.address !== null ? true : this.stopped;
@@ -182,7 +181,10 @@ export class Session implements PipeSink {
 
   // ------------------------------------------------------------ data
 
-  /** Socket → wire: take messages from the pipe while the stream has room. */
+  /**
+   * Socket → wire: take every message the pipe has while the stream has room,
+   * frame them into one batch and write it at once.
+   */
   private pullOut(): void {
     const pipe = this.pipe;
     const engine = this.engine;
@@ -192,13 +194,26 @@ export class Session implements PipeSink {
     while (stream.writableLength < STREAM_HIGH_WATER) {
       const msg = pipe.read();
       if (msg === null) break;
-      if (subscriber && msg.length === 1 && msg[0]!.length > 0 && (msg[0]![0] === 1 || msg[0]![0] === 0)) {
-        engine.sendSubscribe(msg[0]!.subarray(1), msg[0]![0] === 1);
+      const first = msg[0]!;
+      if (subscriber && msg.length === 1 && first.length > 0 && (first[0] === 1 || first[0] === 0)) {
+        engine.sendSubscribe(first.subarray(1), first[0] === 1);
       } else {
         engine.sendMessage(msg);
       }
+      if (engine.pendingBytes >= BATCH_BYTES) engine.flush();
     }
+    engine.flush();
   }
+
+  /**
+   * The socket queued something: pull on the next turn of the loop, so that
+   * everything it queues until then goes out in one write.
+   */
+  private pullScheduled = false;
+  private readonly scheduledPull = (): void => {
+    this.pullScheduled = false;
+    this.pullOut();
+  };
 
   /** Wire → socket: a whole message; if the socket's queue is full, stop reading the stream. */
   private onMessage(frames: Msg): void {
@@ -211,7 +226,9 @@ export class Session implements PipeSink {
   }
 
   readActivated(): void {
-    this.pullOut();
+    if (this.pullScheduled) return;
+    this.pullScheduled = true;
+    setImmediate(this.scheduledPull);
   }
 
   writeActivated(): void {
@@ -255,6 +272,18 @@ export class Session implements PipeSink {
     this.ended = true;
     this.onEnd(this);
   }
+}
+
+/** One write for one buffer; several go out together as one writev. */
+function writeAll(stream: net.Socket, buffers: Buffer[]): void {
+  if (stream.destroyed) return;
+  if (buffers.length === 1) {
+    stream.write(buffers[0]!);
+    return;
+  }
+  stream.cork();
+  for (const b of buffers) stream.write(b);
+  stream.uncork();
 }
 
 export function streamError(err: Error): ZocketError {

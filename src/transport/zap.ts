@@ -9,18 +9,7 @@ import type { SocketBase } from "../socket/socket-base.js";
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 const ZAP_TIMEOUT_MS = 5000;
 
-export interface ZapRequest {
-  mechanism: string;
-  routingId: Uint8Array;
-  credentials: Uint8Array[];
-}
-
-export interface ZapReply {
-  statusCode: string;
-  statusText: string;
-  userId: string;
-  metadata?: Uint8Array;
-}
+import type { ZapReply, ZapRequest } from "../zmtp/mechanism.js";
 
 /** What a socket's host offers for ZAP: one request/reply exchange with the handler, or null if none is bound. */
 export interface ZapHost {
@@ -39,7 +28,8 @@ export function zapAuthenticator(socket: SocketBase, stream: net.Socket, domain:
       Buffer.from(id),
       Buffer.from(domain),
       Buffer.from(address),
-      Buffer.from(req.routingId),
+      // libzmq sends the server socket's own routing id here.
+      Buffer.from(socket.options.routingId ?? Buffer.alloc(0)),
       Buffer.from(req.mechanism),
       ...req.credentials.map((c) => Buffer.from(c)),
     ];
@@ -53,7 +43,6 @@ export function zapAuthenticator(socket: SocketBase, stream: net.Socket, domain:
       statusCode: reply[2]!.toString(),
       statusText: reply[3]!.toString(),
       userId: reply[4]!.toString(),
-      ...(reply[5] !== undefined ? { metadata: reply[5] } : {}),
     };
   };
 }

@@ -1,0 +1,193 @@
+/**
+ * The receiving half of a ZMTP connection: a state machine over whatever
+ * bytes have arrived (ws's receiver shape: each step checks that its bytes
+ * are buffered, consumes exactly those and names the next step). It knows
+ * framing only; what commands mean is the connection's business.
+ */
+import { ChunkQueue } from "./chunks.js";
+import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./commands.js";
+import { GREETING_SIZE, checkGreetingPrefix, parseGreeting, type PeerGreeting } from "./greeting.js";
+
+export type FailureKind = "protocol" | "auth" | "size" | "other";
+
+export interface DecoderHandler {
+  greeting(g: PeerGreeting): void;
+  /** A command frame body (name length, name, data). */
+  command(body: Buffer): void;
+  /** A whole message. */
+  message(frames: Buffer[]): void;
+  failed(kind: FailureKind, reason: string): void;
+}
+
+const GREETING = 0;
+const FLAGS = 1;
+const SIZE_SHORT = 2;
+const SIZE_LONG = 3;
+const BODY = 4;
+const FILL = 5;
+const DEAD = 6;
+
+/** Commands before the handshake completes are small; a bigger one is hostile. */
+const MAX_HANDSHAKE_COMMAND = 64 * 1024;
+/** Frames at least this big are filled into one buffer of final size as bytes arrive. */
+const FILL_THRESHOLD = 64 * 1024;
+
+export class Decoder {
+  private readonly chunks = new ChunkQueue();
+  private state = GREETING;
+  private greetingChecked = 0;
+  private flags = 0;
+  private size = 0;
+  private frames: Buffer[] = [];
+  private messageBytes = 0;
+  private target: Buffer | null = null;
+  private filled = 0;
+  /** Set by the handler while it cannot take more (async auth): bytes wait in the queue. */
+  paused = false;
+  /** After the handshake: data frames allowed, command size unbounded (within maxMessageSize). */
+  handshaken = false;
+
+  constructor(
+    private readonly handler: DecoderHandler,
+    private readonly maxMessageSize: number,
+  ) {}
+
+  get dead(): boolean {
+    return this.state === DEAD;
+  }
+
+  /** Stops decoding for good and lets go of buffered bytes. */
+  kill(): void {
+    this.state = DEAD;
+    this.chunks.clear();
+    this.frames = [];
+    this.target = null;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.state === DEAD) return;
+    this.chunks.push(chunk);
+    this.run();
+  }
+
+  run(): void {
+    const q = this.chunks;
+    while (!this.paused) {
+      switch (this.state) {
+        case FLAGS: {
+          if (q.length < 1) return;
+          const flags = q.byte();
+          if ((flags & 0xf8) !== 0 || (flags & (FLAG_COMMAND | FLAG_MORE)) === (FLAG_COMMAND | FLAG_MORE)) {
+            this.fail("protocol", "invalid frame flags");
+            return;
+          }
+          this.flags = flags;
+          this.state = (flags & FLAG_LONG) !== 0 ? SIZE_LONG : SIZE_SHORT;
+          break;
+        }
+        case SIZE_SHORT:
+          if (q.length < 1) return;
+          if (!this.sized(q.byte())) return;
+          break;
+        case SIZE_LONG: {
+          if (q.length < 8) return;
+          const size = q.u64();
+          if (size < 0) {
+            this.fail("size", "frame larger than 2^53 bytes");
+            return;
+          }
+          if (!this.sized(size)) return;
+          break;
+        }
+        case BODY: {
+          const size = this.size;
+          if (q.length < size) {
+            if (size < FILL_THRESHOLD) return;
+            // A big frame: allocate it once, at its final size, and fill it as bytes arrive.
+            this.target = Buffer.allocUnsafe(size);
+            this.filled = 0;
+            this.state = FILL;
+            break;
+          }
+          this.state = FLAGS;
+          this.frame(q.take(size));
+          break;
+        }
+        case FILL: {
+          const target = this.target!;
+          this.filled += q.fill(target, this.filled, target.length - this.filled);
+          if (this.filled < target.length) return;
+          this.target = null;
+          this.state = FLAGS;
+          this.frame(target);
+          break;
+        }
+        case GREETING:
+          if (!this.readGreeting()) return;
+          break;
+        default:
+          return;
+      }
+    }
+  }
+
+  /** The frame size is known: check it against the limits and go on to the body. */
+  private sized(size: number): boolean {
+    const command = (this.flags & FLAG_COMMAND) !== 0;
+    if (command) {
+      if (!this.handshaken && size > MAX_HANDSHAKE_COMMAND) return this.fail("protocol", "oversized handshake command");
+      if (this.frames.length > 0) return this.fail("protocol", "command inside a multipart message");
+    } else if (!this.handshaken) {
+      return this.fail("protocol", "message frame before the handshake completed");
+    }
+    const max = this.maxMessageSize;
+    if (max >= 0 && (command ? size : this.messageBytes + size) > max) {
+      return this.fail("size", `message larger than maxMessageSize (${max} bytes)`);
+    }
+    this.size = size;
+    this.state = BODY;
+    return true;
+  }
+
+  private frame(body: Buffer): void {
+    const flags = this.flags;
+    if ((flags & FLAG_COMMAND) !== 0) {
+      this.handler.command(body);
+      return;
+    }
+    this.frames.push(body);
+    if ((flags & FLAG_MORE) !== 0) {
+      this.messageBytes += body.length;
+      return;
+    }
+    const msg = this.frames;
+    this.frames = [];
+    this.messageBytes = 0;
+    this.handler.message(msg);
+  }
+
+  private readGreeting(): boolean {
+    const q = this.chunks;
+    // Check each new byte of the signature as it arrives: refuse non-ZMTP-3 peers early.
+    const upto = Math.min(q.length, 11);
+    if (upto > this.greetingChecked) {
+      const head = new Uint8Array(upto);
+      for (let i = 0; i < upto; i++) head[i] = q.peek(i);
+      const why = checkGreetingPrefix(head, upto);
+      if (why !== null) return this.fail("protocol", why);
+      this.greetingChecked = upto;
+    }
+    if (q.length < GREETING_SIZE) return false;
+    const g = q.take(GREETING_SIZE);
+    this.state = FLAGS;
+    this.handler.greeting(parseGreeting(g));
+    return this.state !== DEAD;
+  }
+
+  private fail(kind: FailureKind, reason: string): false {
+    if (this.state === DEAD) return false;
+    this.kill();
+    this.handler.failed(kind, reason);
+    return false;
+  }
+}

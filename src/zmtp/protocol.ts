@@ -1,0 +1,287 @@
+/**
+ * One ZMTP 3.x connection (libzmq's stream engine without the stream): bytes
+ * in through receive(), bytes out through the sink's write(). It sends the
+ * greeting at once, runs the mechanism's handshake, checks the peer's socket
+ * type, then carries messages, subscriptions and heartbeats. Transport-free:
+ * the session owns the stream and decides about reconnecting.
+ */
+import { zerr, type ErrorCode, type ZocketError } from "../errors.js";
+import type { SocketTypeName } from "../pipe/pipe.js";
+import { isCompatible, isSocketType } from "../socket/compat.js";
+import { encodeCommand, encodeError, encodeMetadata, encodePing, parseCommand, type Metadata } from "./commands.js";
+import { Decoder, type DecoderHandler, type FailureKind } from "./decoder.js";
+import { FrameEncoder } from "./encoder.js";
+import { encodeGreeting, type MechanismName, type PeerGreeting } from "./greeting.js";
+import { NullMechanism, type Mechanism, type MechanismHost } from "./mechanism.js";
+import { PlainClient, PlainServer, type Authenticate } from "./plain.js";
+
+export interface ZmtpOptions {
+  socketType: SocketTypeName;
+  routingId: Buffer;
+  mechanism: MechanismName;
+  asServer: boolean;
+  plainUsername: string;
+  plainPassword: string;
+  zapAuthenticate?: Authenticate | undefined;
+  maxMessageSize: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  heartbeatTimeToLive: number;
+  handshakeInterval: number;
+}
+
+export interface ZmtpPeer {
+  socketType: SocketTypeName;
+  routingId: Buffer;
+  /** 0 for a ZMTP 3.0 peer, 1 for 3.1. */
+  minor: number;
+  metadata: Metadata;
+  userId: string;
+}
+
+export type EngineError = ZocketError & { kind: FailureKind };
+
+export interface ZmtpSink {
+  write(buffers: Buffer[]): void;
+  onReady(peer: ZmtpPeer): void;
+  onMessage(frames: Buffer[]): void;
+  /** A SUBSCRIBE/CANCEL command (3.1); the 3.0 message form arrives through onMessage. */
+  onSubscribe(topic: Buffer, subscribe: boolean): void;
+  /** The connection failed; the sink should close the stream. Called at most once. */
+  onError(err: EngineError): void;
+}
+
+const CODES: Record<FailureKind, ErrorCode> = { protocol: "EPROTO", auth: "EACCES", size: "EMSGSIZE", other: "ETIMEDOUT" };
+
+/** Types that send their Identity in READY (libzmq does so for these). */
+const SENDS_IDENTITY = new Set<SocketTypeName>(["REQ", "DEALER", "ROUTER"]);
+
+export class ZmtpConnection implements DecoderHandler, MechanismHost {
+  private readonly decoder: Decoder;
+  private readonly encoder = new FrameEncoder();
+  private mechanism: Mechanism | null = null;
+  private peerMinor = 1;
+  private ready = false;
+  private closed = false;
+  /** Counts received chunks: heartbeat checks compare it instead of resetting timers per chunk. */
+  private received = 0;
+  private handshakeTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private timeoutTimer: ReturnType<typeof setTimeout> | null = null;
+  private ttlTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly opts: ZmtpOptions,
+    private readonly sink: ZmtpSink,
+  ) {
+    this.decoder = new Decoder(this, opts.maxMessageSize);
+  }
+
+  get alive(): boolean {
+    return !this.closed;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Bytes written since the last flush (the session bounds its batches with it). */
+  get pendingBytes(): number {
+    return this.encoder.bytes;
+  }
+
+  /** Sends our greeting whole, at once, and starts the handshake clock. */
+  start(): void {
+    this.sink.write([encodeGreeting(this.opts.mechanism, this.opts.asServer)]);
+    const ivl = this.opts.handshakeInterval;
+    if (ivl > 0) {
+      this.handshakeTimer = setTimeout(() => {
+        this.handshakeTimer = null;
+        if (!this.ready) this.failed("other", `handshake not completed within ${ivl} ms`);
+      }, ivl);
+      this.handshakeTimer.unref?.();
+    }
+  }
+
+  receive(chunk: Buffer): void {
+    this.received++;
+    this.decoder.push(chunk);
+  }
+
+  /** Queues one message; written on the next flush(). */
+  sendMessage(frames: readonly Buffer[]): void {
+    this.encoder.message(frames);
+  }
+
+  /** Queues a subscription: a SUBSCRIBE/CANCEL command for 3.1 peers, the message form for 3.0. */
+  sendSubscribe(topic: Buffer, subscribe: boolean): void {
+    if (this.peerMinor >= 1) {
+      const name = subscribe ? "SUBSCRIBE" : "CANCEL";
+      const body = Buffer.allocUnsafe(1 + name.length + topic.length);
+      body[0] = name.length;
+      body.write(name, 1, "latin1");
+      topic.copy(body, 1 + name.length);
+      this.encoder.command(body);
+    } else {
+      const msg = Buffer.allocUnsafe(1 + topic.length);
+      msg[0] = subscribe ? 1 : 0;
+      topic.copy(msg, 1);
+      this.encoder.message([msg]);
+    }
+  }
+
+  /** Hands everything queued to the sink in one write. */
+  flush(): void {
+    if (this.closed) return;
+    const out = this.encoder.take();
+    if (out.length > 0) this.sink.write(out);
+  }
+
+  /** The stream is gone (or being closed): stop timers and decoding. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.decoder.kill();
+    this.stopTimers();
+  }
+
+  // ------------------------------------------------------- decoder handler
+
+  greeting(g: PeerGreeting): void {
+    const o = this.opts;
+    if (g.mechanism !== o.mechanism) {
+      return this.failed("protocol", `mechanism mismatch: we use ${o.mechanism}, the peer ${g.mechanism || "(none)"}`);
+    }
+    if (o.mechanism === "PLAIN" && g.asServer === o.asServer) {
+      return this.failed("protocol", `both sides are PLAIN ${o.asServer ? "servers" : "clients"}`);
+    }
+    this.peerMinor = g.minor;
+    this.mechanism =
+      o.mechanism === "NULL"
+        ? new NullMechanism(this)
+        : o.asServer
+          ? new PlainServer(this, o.zapAuthenticate)
+          : new PlainClient(this, o.plainUsername, o.plainPassword);
+    this.mechanism.start();
+  }
+
+  command(body: Buffer): void {
+    const cmd = parseCommand(body);
+    if (cmd === null) return this.failed("protocol", "malformed command frame");
+    if (!this.ready) return this.mechanism!.command(cmd.name, cmd.data);
+    switch (cmd.name) {
+      case "PING":
+        return this.ping(cmd.data);
+      case "PONG":
+        return; // any traffic counts as a sign of life
+      case "SUBSCRIBE":
+        return this.sink.onSubscribe(cmd.data, true);
+      case "CANCEL":
+        return this.sink.onSubscribe(cmd.data, false);
+      case "ERROR":
+        return this.failed("protocol", "peer sent ERROR");
+      default:
+        // Unknown commands after the handshake are ignored (forward compatibility).
+        return;
+    }
+  }
+
+  message(frames: Buffer[]): void {
+    this.sink.onMessage(frames);
+  }
+
+  failed(kind: FailureKind, reason: string): void {
+    if (this.closed) return;
+    const err = zerr(CODES[kind], reason) as EngineError;
+    err.kind = kind;
+    this.flush();
+    this.close();
+    this.sink.onError(err);
+  }
+
+  // ------------------------------------------------------- mechanism host
+
+  sendCommand(frame: Buffer): void {
+    if (this.closed) return;
+    this.encoder.raw(frame);
+    this.flush();
+  }
+
+  metadata(): Buffer {
+    const props: [string, Uint8Array][] = [["Socket-Type", Buffer.from(this.opts.socketType, "latin1")]];
+    if (SENDS_IDENTITY.has(this.opts.socketType)) props.push(["Identity", this.opts.routingId]);
+    return encodeMetadata(props);
+  }
+
+  established(props: Metadata, userId: string): void {
+    const type = props.get("socket-type")?.toString("latin1");
+    if (type === undefined || !isSocketType(type)) return this.failed("protocol", "peer sent no valid Socket-Type");
+    if (!isCompatible(this.opts.socketType, type)) {
+      this.sendCommand(encodeError("Invalid socket type"));
+      return this.failed("protocol", `incompatible peer: ${this.opts.socketType} cannot talk to ${type}`);
+    }
+    this.ready = true;
+    this.decoder.handshaken = true;
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+    this.startHeartbeats();
+    this.sink.onReady({ socketType: type, routingId: props.get("identity") ?? Buffer.alloc(0), minor: this.peerMinor, metadata: props, userId });
+  }
+
+  pause(): void {
+    this.decoder.paused = true;
+  }
+
+  resume(): void {
+    this.decoder.paused = false;
+    if (!this.closed) this.decoder.run();
+  }
+
+  // ------------------------------------------------------- heartbeats
+
+  private startHeartbeats(): void {
+    const ivl = this.opts.heartbeatInterval;
+    if (ivl <= 0) return;
+    this.pingTimer = setInterval(() => this.sendPing(), ivl);
+    this.pingTimer.unref?.();
+  }
+
+  private sendPing(): void {
+    this.encoder.raw(encodePing(this.opts.heartbeatTimeToLive));
+    this.flush();
+    const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : this.opts.heartbeatInterval;
+    if (this.timeoutTimer !== null || timeout <= 0) return;
+    const seen = this.received;
+    this.timeoutTimer = setTimeout(() => {
+      this.timeoutTimer = null;
+      if (this.received === seen) this.failed("other", `no traffic within heartbeatTimeout (${timeout} ms)`);
+    }, timeout);
+    this.timeoutTimer.unref?.();
+  }
+
+  /** Answers a PING with a PONG echoing its context; a TTL makes us watch the peer too. */
+  private ping(data: Buffer): void {
+    if (data.length < 2) return this.failed("protocol", "malformed PING");
+    this.encoder.raw(encodeCommand("PONG", data.subarray(2, 18)));
+    this.flush();
+    const ttl = data.readUInt16BE(0) * 100;
+    if (ttl > 0) this.watchTtl(ttl);
+  }
+
+  private watchTtl(ttl: number): void {
+    if (this.ttlTimer !== null) clearTimeout(this.ttlTimer);
+    const seen = this.received;
+    this.ttlTimer = setTimeout(() => {
+      this.ttlTimer = null;
+      if (this.received === seen) this.failed("other", `peer silent past its heartbeat TTL (${ttl} ms)`);
+    }, ttl);
+    this.ttlTimer.unref?.();
+  }
+
+  private stopTimers(): void {
+    for (const t of [this.handshakeTimer, this.timeoutTimer, this.ttlTimer]) if (t !== null) clearTimeout(t);
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    this.handshakeTimer = this.timeoutTimer = this.ttlTimer = null;
+    this.pingTimer = null;
+  }
+}
