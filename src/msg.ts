@@ -42,3 +42,11 @@ function describe(value: unknown): string {
   if (typeof value === "object") return (value as object).constructor?.name ?? "object";
   return typeof value;
 }
+
+/** A subscription as a message (RFC 29): 1 (subscribe) or 0 (cancel), then the topic. */
+export function subscriptionMessage(subscribe: boolean, topic: Uint8Array): Msg {
+  const b = Buffer.allocUnsafe(topic.length + 1);
+  b[0] = subscribe ? 1 : 0;
+  b.set(topic, 1);
+  return [b];
+}

@@ -86,7 +86,9 @@ export class Socket implements AsyncIterable<Buffer[]> {
       core.events.emit({ type: "unbind", address: ep.text });
       return;
     }
-    if (core.net === null || !core.net.unbind(ep.text)) throw zerr("ENOENT", `${this.#type}.unbind: ${ep.text} is not bound by this socket`);
+    if (core.net !== null && core.net.unbind(ep.text)) return;
+    if (core.netLinks.some((l) => l.unbind(ep.text))) return;
+    throw zerr("ENOENT", `${this.#type}.unbind: ${ep.text} is not bound by this socket`);
   }
 
   connect(endpoint: string): void {
@@ -108,7 +110,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
     if (ep.transport === "inproc") this.#thread.disconnectInproc(core, ep.text);
     else {
       core.connected.delete(ep.text);
-      core.net?.disconnect(ep.text);
+      if (core.net === null || !core.net.disconnect(ep.text)) core.netLinks.some((l) => l.disconnect(ep.text));
     }
   }
 
@@ -156,9 +158,6 @@ export class Socket implements AsyncIterable<Buffer[]> {
   detach(): DetachedSocket {
     const core = this.#live("detach");
     if (core.closed) throw zerr("ENOTSOCK", `${this.#type}.detach: the socket is closed`);
-    if (core.net !== null && core.net.active) {
-      throw zerr("ENOTSUP", `${this.#type}.detach: migrating a socket with tcp/ipc endpoints is not supported yet`);
-    }
     const state = this.#thread.detachSocket(core);
     this.#core = null;
     return { kind: "zocket.socket", type: this.#type, state, transferList: SocketBase.transferables(state) };

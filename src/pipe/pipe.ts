@@ -196,11 +196,14 @@ export class Pipe {
     else this.post({ k: K_HICCUP });
   }
 
-  /** An end over `port`; announces itself with a HELLO. */
-  static overPort(port: MessagePort, own: EndInfo): Pipe {
+  /**
+   * An end over `port`; announces itself with a HELLO, unless `hello` is
+   * false (a session whose peer is not known yet: `announce` says it later).
+   */
+  static overPort(port: MessagePort, own: EndInfo, hello = true): Pipe {
     const p = new Pipe(own);
     p.listen(port);
-    port.postMessage({ k: K_HELLO, info: own } satisfies PortMsg);
+    if (hello) port.postMessage({ k: K_HELLO, info: own } satisfies PortMsg);
     return p;
   }
 

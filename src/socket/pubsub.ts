@@ -13,12 +13,8 @@ import { FairQueue } from "./fq.js";
 import { SubscriptionTrie, type TrieEntry } from "./trie.js";
 import { packBatch, unpackAll } from "../pipe/batch.js";
 
-export function subscriptionMessage(subscribe: boolean, topic: Uint8Array): Msg {
-  const b = Buffer.allocUnsafe(topic.length + 1);
-  b[0] = subscribe ? 1 : 0;
-  b.set(topic, 1);
-  return [b];
-}
+import { subscriptionMessage } from "../msg.js";
+export { subscriptionMessage };
 
 export class XPubSocket extends SocketBase {
   protected readonly dist: Pipe[] = [];

@@ -15,7 +15,10 @@ import { cloneOptions, type SocketOptionValues } from "../options.js";
 import { SocketEvents } from "../events.js";
 import { packBatch, unpackAll } from "../pipe/batch.js";
 import { isCompatible } from "./compat.js";
-import type { NetTransports } from "../transport/net-transport.js";
+import { NetTransports } from "../transport/net-transport.js";
+import { NetLink, type NetLinkOwner, type NetLinkState } from "../transport/net-link.js";
+import { parseEndpoint } from "../transport/endpoint.js";
+import type { SocketEventName } from "../events.js";
 
 /** The per-thread context as a socket sees it. */
 export interface SocketHost {
@@ -52,11 +55,12 @@ export interface SocketState {
   connected: string[];
   pendingConnects: [string, string][];
   addressAtRoot: boolean;
+  netLinks: NetLinkState[];
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-export abstract class SocketBase implements PipeSink {
+export abstract class SocketBase implements PipeSink, NetLinkOwner {
   readonly type: SocketTypeName;
   readonly sid: string;
   options: SocketOptionValues;
@@ -87,8 +91,10 @@ export abstract class SocketBase implements PipeSink {
   private pumpAgain = false;
   private refd = false;
 
-  /** tcp/ipc listeners and sessions (created on first use). */
+  /** tcp/ipc listeners and sessions made in this thread (created on first use). */
   net: NetTransports | null = null;
+  /** Threads we moved away from that still host some of our tcp/ipc connections. */
+  netLinks: NetLink[] = [];
 
   /** The address port was handed to the registry (which will say "bye" when done with it). */
   addressAtRoot = false;
@@ -121,13 +127,29 @@ export abstract class SocketBase implements PipeSink {
   }
 
   /** A connecting peer's pipe port reached our bound endpoint. */
-  acceptPort(port: MessagePort, endpoint: string): void {
+  acceptPort(port: MessagePort, endpoint: string, pending = false): void {
     if (this.closed || this.detached) {
       port.close();
       return;
     }
-    // The type logic sees the pipe once the peer's HELLO says who it is.
-    this.attachPipe(Pipe.overPort(port, this.ownInfo()), endpoint, true);
+    // The type logic sees the pipe once the peer's HELLO says who it is, unless
+    // it is a connecting session's pipe (it queues before the peer is known).
+    this.attachPipe(Pipe.overPort(port, this.ownInfo()), endpoint, !pending);
+  }
+
+  emitEvent(type: SocketEventName, address: string, error: ZocketError | undefined, reason?: "protocol" | "auth" | "other"): void {
+    this.events.emit({ type, address, ...(error !== undefined ? { error } : {}), ...(reason !== undefined ? { reason } : {}) });
+  }
+
+  netLinkLost(link: NetLink, connected: string[]): void {
+    const i = this.netLinks.indexOf(link);
+    if (i >= 0) this.netLinks.splice(i, 1);
+    if (this.closed || this.detached) return;
+    // The thread that held these connections died: connect again from here.
+    for (const e of connected) {
+      this.net ??= new NetTransports(this);
+      this.net.connect(parseEndpoint(e, `${this.type}.connect`));
+    }
   }
 
   // ------------------------------------------------------------ type hooks
@@ -458,6 +480,7 @@ export abstract class SocketBase implements PipeSink {
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was closed`), false);
     const linger = this.options.linger;
     this.net?.close();
+    for (const link of this.netLinks) link.close();
     this.host.socketClosed(this);
     if (linger === 0) {
       this.failPending(zerr("ENOTSOCK", `${this.type}.send: the socket was closed with linger 0`));
@@ -559,6 +582,7 @@ export abstract class SocketBase implements PipeSink {
       connected: [...this.connected],
       pendingConnects: [...this.pendingConnects],
       addressAtRoot: this.addressAtRoot,
+      netLinks: this.freezeNet(),
     };
     this.address = null;
     this.updateKeepAlive();
@@ -566,8 +590,18 @@ export abstract class SocketBase implements PipeSink {
     return state;
   }
 
+  /** Connections cannot move: the thread that holds them serves us over a link from now on. */
+  private freezeNet(): NetLinkState[] {
+    const links = this.netLinks.map((l) => l.freeze());
+    this.netLinks = [];
+    if (this.net !== null && this.net.active) links.push(this.net.handOver());
+    this.net = null;
+    return links;
+  }
+
   static transferables(s: SocketState): Transferable[] {
     const list: Transferable[] = [s.mailbox];
+    for (const l of s.netLinks) list.push(l.port);
     if (s.address !== null) list.push(s.address);
     if (s.pendingSends !== null) list.push(s.pendingSends);
     for (const p of s.pipes) list.push(...Pipe.transferables(p));
@@ -580,6 +614,7 @@ export abstract class SocketBase implements PipeSink {
     for (const e of s.connected) this.connected.add(e);
     for (const [cid, e] of s.pendingConnects) this.pendingConnects.set(cid, e);
     this.addressAtRoot = s.addressAtRoot;
+    this.netLinks = s.netLinks.map((l) => new NetLink(l, this));
     for (const ps of s.pipes) {
       const p = Pipe.revive(ps);
       p.sink = this;

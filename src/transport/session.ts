@@ -9,11 +9,29 @@ import net from "node:net";
 import { zerr, type ZocketError } from "../errors.js";
 import type { Msg } from "../msg.js";
 import { Pipe, type EndInfo, type PipeSink } from "../pipe/pipe.js";
-import type { SocketBase } from "../socket/socket-base.js";
-import { subscriptionMessage } from "../socket/pubsub.js";
+import type { SocketEvent } from "../events.js";
+import type { SocketOptionValues } from "../options.js";
+import type { SocketTypeName } from "../pipe/pipe.js";
+import { subscriptionMessage } from "../msg.js";
 import { ZmtpConnection, type EngineError, type ZmtpPeer } from "../zmtp/protocol.js";
 import type { NetAddress } from "./address.js";
-import { zapAuthenticator } from "./zap.js";
+import { zapAuthenticator, type ZapHost } from "./zap.js";
+
+/**
+ * What a session needs of the socket it serves. The socket may have moved to
+ * another thread: then this is a stand-in that talks to it over a port.
+ */
+export interface SessionOwner {
+  readonly type: SocketTypeName;
+  readonly options: SocketOptionValues;
+  readonly zap: ZapHost | null;
+  emit(event: SocketEvent): void;
+  /**
+   * A new pipe to the socket for this endpoint; returns the session's end.
+   * `peer` null: the peer is not known yet (announce it after the handshake).
+   */
+  newPipe(endpoint: string, peer: EndInfo | null): Pipe;
+}
 
 /** Stop pulling from the pipe while this much is waiting in the stream. */
 const STREAM_HIGH_WATER = 256 * 1024;
@@ -32,7 +50,7 @@ export class Session implements PipeSink {
   private handshakes = 0;
 
   constructor(
-    private readonly socket: SocketBase,
+    private readonly socket: SessionOwner,
     readonly endpoint: string,
     private readonly address: NetAddress | null,
     private readonly onEnd: (s: Session) => void,
@@ -52,12 +70,12 @@ export class Session implements PipeSink {
     const onError = (err: Error): void => {
       stream.off("connect", onConnect);
       stream.destroy();
-      this.socket.events.emit({ type: "connect:delay", address: this.endpoint, error: err });
+      this.socket.emit({ type: "connect:delay", address: this.endpoint, error: err });
       this.scheduleRetry();
     };
     const onConnect = (): void => {
       stream.off("error", onError);
-      this.socket.events.emit({ type: "connect", address: this.endpoint });
+      this.socket.emit({ type: "connect", address: this.endpoint });
       this.attachStream(stream, false);
     };
     stream.once("error", onError);
@@ -75,7 +93,7 @@ export class Session implements PipeSink {
     // libzmq: interval plus random jitter up to the interval; doubling up to the max when set.
     const delay = this.retryDelay + Math.floor(Math.random() * ivl);
     if (max > 0) this.retryDelay = Math.min(this.retryDelay * 2, max);
-    this.socket.events.emit({ type: "connect:retry", address: this.endpoint });
+    this.socket.emit({ type: "connect:retry", address: this.endpoint });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();
@@ -96,7 +114,7 @@ export class Session implements PipeSink {
         mechanism: o.plainServer || o.plainUsername !== null ? "PLAIN" : "NULL",
         plainUsername: o.plainUsername ?? "",
         plainPassword: o.plainPassword ?? "",
-        zapAuthenticate: o.plainServer ? zapAuthenticator(this.socket, stream, o.zapDomain) : undefined,
+        zapAuthenticate: o.plainServer ? zapAuthenticator(this.socket.zap, o.routingId, stream, o.zapDomain) : undefined,
         maxMessageSize: o.maxMessageSize,
         heartbeatInterval: o.heartbeatInterval,
         heartbeatTimeout: o.heartbeatTimeout,
@@ -122,7 +140,7 @@ export class Session implements PipeSink {
   private onReady(peer: ZmtpPeer): void {
     this.ready = true;
     this.retryDelay = this.socket.options.reconnectInterval;
-    this.socket.events.emit({ type: "handshake", address: this.endpoint });
+    this.socket.emit({ type: "handshake", address: this.endpoint });
     const info: EndInfo = {
       type: peer.socketType,
       routingId: peer.routingId,
@@ -142,18 +160,15 @@ export class Session implements PipeSink {
   }
 
   private createPipe(peer: EndInfo | null): void {
-    const placeholder: EndInfo = { type: this.socket.type, routingId: Buffer.alloc(0), sndhwm: -1, rcvhwm: -1, conflate: false };
-    const [socketEnd, sessionEnd] =
-      peer === null ? Pipe.localPairPending(this.socket.ownInfo(), placeholder) : Pipe.localPair(this.socket.ownInfo(), peer);
-    this.pipe = sessionEnd;
-    sessionEnd.sink = this;
-    sessionEnd.delay = true;
-    this.socket.attachPipe(socketEnd, this.endpoint);
+    const end = this.socket.newPipe(this.endpoint, peer);
+    this.pipe = end;
+    end.sink = this;
+    end.delay = true;
   }
 
   private onEngineError(err: EngineError): void {
     const kind = err.kind === "auth" ? "auth" : err.kind === "other" ? "other" : "protocol";
-    if (!this.ready) this.socket.events.emit({ type: "handshake:error", address: this.endpoint, error: err, reason: kind });
+    if (!this.ready) this.socket.emit({ type: "handshake:error", address: this.endpoint, error: err, reason: kind });
     // A protocol or auth failure is final for this peer: no reconnect (libzmq).
     if (kind !== "other") this.stopped = this.address !== null ? true : this.stopped;
     this.stream?.destroy();
@@ -166,7 +181,7 @@ export class Session implements PipeSink {
     this.engine = null;
     this.stream = null;
     this.overflow = [];
-    if (wasReady) this.socket.events.emit({ type: "disconnect", address: this.endpoint });
+    if (wasReady) this.socket.emit({ type: "disconnect", address: this.endpoint });
     if (asAccepted || this.socket.options.immediate || this.stopped) {
       // The queue of an accepted connection dies with it (as does an immediate one's).
       const p = this.pipe;

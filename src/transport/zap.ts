@@ -4,7 +4,6 @@
  * handshake is refused, as libzmq does.
  */
 import type net from "node:net";
-import type { SocketBase } from "../socket/socket-base.js";
 
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 const ZAP_TIMEOUT_MS = 5000;
@@ -18,9 +17,13 @@ export interface ZapHost {
 
 let nextRequestId = 1;
 
-export function zapAuthenticator(socket: SocketBase, stream: net.Socket, domain: string): (req: ZapRequest) => Promise<ZapReply> {
+export function zapAuthenticator(
+  host: ZapHost | null,
+  routingId: Buffer | null,
+  stream: net.Socket,
+  domain: string,
+): (req: ZapRequest) => Promise<ZapReply> {
   return async (req) => {
-    const host = socket.host as unknown as Partial<ZapHost>;
     const address = stream.remoteAddress ?? "";
     const id = String(nextRequestId++);
     const frames = [
@@ -29,11 +32,11 @@ export function zapAuthenticator(socket: SocketBase, stream: net.Socket, domain:
       Buffer.from(domain),
       Buffer.from(address),
       // libzmq sends the server socket's own routing id here.
-      Buffer.from(socket.options.routingId ?? Buffer.alloc(0)),
+      Buffer.from(routingId ?? Buffer.alloc(0)),
       Buffer.from(req.mechanism),
       ...req.credentials.map((c) => Buffer.from(c)),
     ];
-    const reply = host.zapExchange ? await host.zapExchange(frames, ZAP_TIMEOUT_MS) : null;
+    const reply = host !== null ? await host.zapExchange(frames, ZAP_TIMEOUT_MS) : null;
     if (reply === null) return { statusCode: "500", statusText: "no ZAP handler", userId: "" };
     // Reply: version, request id, status code, status text, user id, metadata.
     if (reply.length < 5 || reply[0]!.toString() !== "1.0" || reply[1]!.toString() !== id) {
