@@ -12,12 +12,26 @@ export type Message = Frame | readonly Frame[];
 export const EMPTY_FRAME: Buffer = Buffer.alloc(0);
 
 /**
- * Turns one user frame into a Buffer the library owns. Bytes are copied, as
- * zmq_send does, so a caller may reuse its buffer once send() returns.
+ * Frames at least this big are taken by reference, not copied (as zeromq.js
+ * does for large buffers): the caller must not modify such a buffer after
+ * passing it to send(). Copying large bodies would double the memory and
+ * bandwidth of every big message.
+ */
+export const ZERO_COPY_MIN = 32 * 1024;
+
+/**
+ * Turns one user frame into a Buffer for the message. Small frames are
+ * copied, as zmq_send does, so a caller may reuse its buffer at once; large
+ * ones are shared (see ZERO_COPY_MIN).
  */
 export function toFrame(value: unknown, where: string): Buffer {
   if (typeof value === "string") return Buffer.from(value, "utf8");
-  if (value instanceof Uint8Array) return Buffer.from(value);
+  if (value instanceof Uint8Array) {
+    if (value.byteLength >= ZERO_COPY_MIN) {
+      return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    }
+    return Buffer.from(value);
+  }
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
     return Buffer.from(new Uint8Array(value));
   }

@@ -34,7 +34,7 @@ export interface SessionOwner {
 }
 
 /** Stop pulling from the pipe while this much is waiting in the stream. */
-const STREAM_HIGH_WATER = 256 * 1024;
+const STREAM_HIGH_WATER = 4 * 1024 * 1024;
 /** Hand a batch to the stream once it is this big, even mid-pull. */
 const BATCH_BYTES = 256 * 1024;
 
