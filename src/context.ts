@@ -91,6 +91,12 @@ export class Context {
       throw zerr("EINVAL", "ctx.adopt: not a socket from socket.detach()");
     }
     const s = detached.state;
+    // A detached socket lives once: a second adopt (of the same object, or of a
+    // copy whose ports were already taken) would share or lose its ports.
+    if (adopted.has(s) || s.mailbox === null || typeof s.mailbox !== "object") {
+      throw zerr("EINVAL", "ctx.adopt: this detached socket was already adopted");
+    }
+    adopted.add(s);
     const core = createSocketCore(s.type, s.sid, reviveOptions(s.options), thread, { mailbox: s.mailbox, address: s.address });
     thread.adoptSocket(s, core);
     return new Socket(core, thread);
@@ -105,6 +111,8 @@ export class Context {
     return this.thread.term();
   }
 }
+
+const adopted = new WeakSet<object>();
 
 function checkContextOptions(options: ContextOptions): { blocky: boolean; maxSockets: number } {
   if (options === null || typeof options !== "object") throw zerr("EINVAL", "new Context: options must be an object");
