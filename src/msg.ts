@@ -27,10 +27,15 @@ export const ZERO_COPY_MIN = 32 * 1024;
 export function toFrame(value: unknown, where: string): Buffer {
   if (typeof value === "string") return Buffer.from(value, "utf8");
   if (value instanceof Uint8Array) {
-    if (value.byteLength >= ZERO_COPY_MIN) {
-      return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const n = value.byteLength;
+    if (n >= ZERO_COPY_MIN) {
+      return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, n);
     }
-    return Buffer.from(value);
+    if (n === 0) return EMPTY_FRAME;
+    // allocUnsafe takes small sizes from Node's shared pool: cheaper than Buffer.from's generic path.
+    const copy = Buffer.allocUnsafe(n);
+    copy.set(value);
+    return copy;
   }
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
     return Buffer.from(new Uint8Array(value));
