@@ -32,6 +32,11 @@ export function encodeCommand(name: string, data?: Uint8Array): Buffer {
 export function parseCommand(body: Buffer): Command | null {
   if (body.length < 1) return null;
   const nameLen = body[0]!;
+  // libzmq 4.3's PLAIN/CURVE servers write their ERROR as "\x5ERROR" (a C hex
+  // escape that swallowed the E): 0x5E "RROR". Read it as the ERROR it means.
+  if (nameLen === 0x5e && body.length >= 5 && body.toString("latin1", 1, 5) === "RROR") {
+    return { name: "ERROR", data: body.subarray(5) };
+  }
   if (1 + nameLen > body.length) return null;
   return { name: body.toString("latin1", 1, 1 + nameLen), data: body.subarray(1 + nameLen) };
 }

@@ -152,9 +152,8 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     if (g.mechanism !== o.mechanism) {
       return this.failed("protocol", `mechanism mismatch: we use ${o.mechanism}, the peer ${g.mechanism || "(none)"}`);
     }
-    if (o.mechanism === "PLAIN" && g.asServer === o.asServer) {
-      return this.failed("protocol", `both sides are PLAIN ${o.asServer ? "servers" : "clients"}`);
-    }
+    // The as-server flag is not checked: libzmq 4.3 sends 0 there even from a PLAIN
+    // server; the roles show in the commands (HELLO from a server is a protocol error).
     this.peerMinor = g.minor;
     this.mechanism =
       o.mechanism === "NULL"
