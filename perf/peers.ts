@@ -1,0 +1,57 @@
+/** A minimal common face over zocket and zeromq.js sockets for the benchmarks. */
+import * as zmq from "zeromq";
+import { Context } from "../src/index.js";
+
+export type Lib = "zocket" | "zeromq";
+export const LIBS: Lib[] = ["zocket", "zeromq"];
+
+export interface BenchSocket {
+  bind(ep: string): Promise<string>;
+  connect(ep: string): void;
+  send(m: Buffer | Buffer[]): Promise<void>;
+  recv(): Promise<Buffer[]>;
+  close(): void;
+}
+
+export interface BenchLib {
+  socket(type: "PUSH" | "PULL" | "REQ" | "REP"): BenchSocket;
+  /** Closes what is left (contexts). */
+  end(): Promise<void>;
+}
+
+let inprocSeq = 0;
+/** An endpoint to bind for a transport ("inproc" gets a fresh name). */
+export function bindAddress(transport: "inproc" | "ipc" | "tcp"): string {
+  if (transport === "inproc") return `inproc://bench-${process.pid}-${inprocSeq++}`;
+  return transport === "tcp" ? "tcp://127.0.0.1:*" : "ipc://*";
+}
+
+export function open(lib: Lib): BenchLib {
+  if (lib === "zocket") {
+    const ctx = new Context({ blocky: false });
+    return {
+      socket(type) {
+        const s = ctx.socket(type);
+        return { bind: (ep) => s.bind(ep), connect: (ep) => s.connect(ep), send: (m) => s.send(m), recv: () => s.recv(), close: () => s.close() };
+      },
+      end: () => ctx.term(),
+    };
+  }
+  const kinds = { PUSH: zmq.Push, PULL: zmq.Pull, REQ: zmq.Request, REP: zmq.Reply } as const;
+  return {
+    socket(type) {
+      const s = new kinds[type]({ linger: 0 }) as zmq.Socket & { send(m: unknown): Promise<void>; receive(): Promise<Buffer[]> };
+      return {
+        bind: async (ep) => {
+          await s.bind(ep);
+          return s.lastEndpoint!;
+        },
+        connect: (ep) => s.connect(ep),
+        send: (m) => s.send(m),
+        recv: () => s.receive(),
+        close: () => s.close(),
+      };
+    },
+    end: async () => {},
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: zocket and zeromq.js side by side in one run, alternating
+ * (zocket, zeromq.js, then zeromq.js, zocket, ...) so that machine drift hits
+ * both; each figure is the median of the runs. Writes a table to the
+ * terminal, perf/results/latest.json, perf/results/latest.md and
+ * perf/results/throughput.svg. BENCH_FULL=1 runs more sizes and repetitions.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { betweenWorkers } from "./cases/workers.js";
+import { pushPull } from "./cases/throughput.js";
+import { roundTrip } from "./cases/latency.js";
+import { peakMemory, twoProcesses } from "./cases/processes.js";
+import { LIBS, type Lib } from "./peers.js";
+import { markdown, table, type Row } from "./report.js";
+import { deadline, fmtSize, median } from "./stats.js";
+import { throughputChart } from "./svg.js";
+
+const FULL = process.env.BENCH_FULL === "1";
+const RUNS = FULL ? 5 : 3;
+const SIZES = [16, 256, 4096, 65536, 1 << 20];
+const CASE_TIMEOUT = 60_000;
+
+interface Spec {
+  group: Row["group"];
+  name: string;
+  transport: string;
+  size: number;
+  unit: Row["unit"];
+  libs: Lib[];
+  runs?: number;
+  measure(lib: Lib): Promise<number>;
+  target?: { text: string; check(r: { zocket: number | null; zeromq: number | null; ratio: number | null }): boolean };
+}
+
+const specs: Spec[] = [];
+const tp = (transport: "inproc" | "ipc" | "tcp", size: number, target?: Spec["target"]): Spec => ({
+  group: "throughput",
+  name: "PUSH→PULL",
+  transport,
+  size,
+  unit: "msgs/s",
+  libs: LIBS,
+  measure: (lib) => pushPull(lib, transport, size),
+  ...(target ? { target } : {}),
+});
+for (const size of SIZES) {
+  specs.push(tp("inproc", size, size === 16 ? { text: "≥ 10× zeromq.js", check: (r) => (r.ratio ?? 0) >= 10 } : undefined));
+}
+for (const size of SIZES) specs.push(tp("ipc", size));
+for (const size of SIZES) {
+  specs.push(
+    tp(
+      "tcp",
+      size,
+      size === 16
+        ? { text: "≥ 5× zeromq.js", check: (r) => (r.ratio ?? 0) >= 5 }
+        : size === 65536
+          ? { text: "≥ 1× zeromq.js", check: (r) => (r.ratio ?? 0) >= 1 }
+          : undefined,
+    ),
+  );
+}
+for (const size of FULL ? SIZES : SIZES.slice(0, 4)) {
+  specs.push({
+    group: "throughput",
+    name: "PUSH→PULL",
+    transport: "workers",
+    size,
+    unit: "msgs/s",
+    libs: ["zocket"],
+    measure: () => betweenWorkers(size),
+    ...(size === 16 ? { target: { text: "≥ 3 M msgs/s", check: (r: { zocket: number | null }) => (r.zocket ?? 0) >= 3e6 } } : {}),
+  });
+}
+for (const size of FULL ? SIZES : [16, 65536]) {
+  specs.push({ group: "throughput", name: "PUSH→PULL", transport: "tcp, 2 processes", size, unit: "msgs/s", libs: LIBS, measure: (lib) => twoProcesses(lib, size) });
+}
+for (const transport of ["inproc", "tcp"] as const) {
+  specs.push({ group: "throughput", name: "multipart 3×", transport, size: 16, unit: "msgs/s", libs: LIBS, measure: (lib) => pushPull(lib, transport, 16, 3) });
+}
+for (const transport of ["inproc", "ipc", "tcp"] as const) {
+  specs.push({
+    group: "latency",
+    name: "REQ/REP round trip",
+    transport,
+    size: 16,
+    unit: "µs",
+    libs: LIBS,
+    measure: (lib) => roundTrip(lib, transport, FULL ? 2 : 0.8),
+    ...(transport === "tcp" ? { target: { text: "≤ 1/3 of zeromq.js", check: (r: { ratio: number | null }) => r.ratio !== null && r.ratio <= 1 / 3 } } : {}),
+  });
+}
+const BIG = 256 * 1024 * 1024;
+specs.push({
+  group: "memory",
+  name: "peak RSS receiving one message",
+  transport: "tcp",
+  size: BIG,
+  unit: "MiB over baseline",
+  libs: LIBS,
+  runs: FULL ? 3 : 1,
+  measure: async (lib) => (await peakMemory(lib, BIG)) / (1 << 20),
+  target: { text: "≤ 1.25 × 256 MiB", check: (r) => r.zocket !== null && r.zocket <= 1.25 * 256 },
+});
+
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+  else process.stderr.write(`${text}\n`);
+}
+
+const rows: Row[] = [];
+const started = Date.now();
+for (const [i, spec] of specs.entries()) {
+  const runs: Row["runs"] = { zocket: [], zeromq: [] };
+  const errors: Row["errors"] = {};
+  const n = spec.runs ?? RUNS;
+  for (let run = 0; run < n; run++) {
+    // Alternate who goes first so drift is shared.
+    const order = run % 2 === 0 ? spec.libs : [...spec.libs].reverse();
+    for (const lib of order) {
+      if (errors[lib] !== undefined) continue;
+      progress(`[${i + 1}/${specs.length}] ${spec.name} ${spec.transport} ${fmtSize(spec.size)}: ${lib} run ${run + 1}/${n} (${Math.round((Date.now() - started) / 1000)} s)`);
+      try {
+        runs[lib].push(await deadline(spec.measure(lib), CASE_TIMEOUT, `${lib} ${spec.name}`));
+      } catch (err) {
+        errors[lib] = (err as { code?: string }).code ?? (err as Error).message;
+      }
+    }
+  }
+  const zocket = runs.zocket.length > 0 ? median(runs.zocket) : null;
+  const zeromq = runs.zeromq.length > 0 ? median(runs.zeromq) : null;
+  const ratio = zocket !== null && zeromq !== null ? zocket / zeromq : null;
+  const row: Row = { group: spec.group, name: spec.name, transport: spec.transport, size: spec.size, unit: spec.unit, zocket, zeromq, ratio, runs };
+  if (Object.keys(errors).length > 0) row.errors = errors;
+  if (spec.target) {
+    row.target = spec.target.text;
+    row.met = spec.target.check({ zocket, zeromq, ratio });
+  }
+  rows.push(row);
+}
+progress(`done in ${Math.round((Date.now() - started) / 1000)} s\n`);
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? "unknown",
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.release()}`,
+  date: new Date().toISOString(),
+  full: FULL,
+  runsPerFigure: RUNS,
+};
+const dir = fileURLToPath(new URL("../../perf/results/", import.meta.url));
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}latest.json`, JSON.stringify({ machine, rows }, null, 2) + "\n");
+writeFileSync(`${dir}latest.md`, markdown(rows) + "\n");
+writeFileSync(`${dir}throughput.svg`, throughputChart(rows) + "\n");
+console.log(table(rows));
+for (const r of rows) if (r.errors) console.log(`  ${r.name} (${r.transport}, ${fmtSize(r.size)}): ${JSON.stringify(r.errors)}`);
+console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; results in perf/results/`);
+process.exit(0);
