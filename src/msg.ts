@@ -32,10 +32,7 @@ export function toFrame(value: unknown, where: string): Buffer {
       return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, n);
     }
     if (n === 0) return EMPTY_FRAME;
-    // allocUnsafe takes small sizes from Node's shared pool: cheaper than Buffer.from's generic path.
-    const copy = Buffer.allocUnsafe(n);
-    copy.set(value);
-    return copy;
+    return copyToSlab(value, n);
   }
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
     return Buffer.from(new Uint8Array(value));
@@ -44,6 +41,27 @@ export function toFrame(value: unknown, where: string): Buffer {
     return Buffer.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
   }
   throw zerr("EINVAL", `${where}: a frame must be a string, Buffer, Uint8Array, ArrayBuffer or ArrayBufferView, got ${describe(value)}`);
+}
+
+/**
+ * Small frames are copied into a shared slab (as Node's Buffer pool does, but
+ * for frames up to ZERO_COPY_MIN): one allocation per slab instead of one per
+ * frame. A frame kept alive keeps its slab alive, so slabs stay small.
+ */
+const SLAB_SIZE = 64 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabUsed = 0;
+
+function copyToSlab(value: Uint8Array, n: number): Buffer {
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const frame = slab.subarray(slabUsed, slabUsed + n);
+  // Keep frames 8-byte aligned, like Node's pool.
+  slabUsed += (n + 7) & ~7;
+  frame.set(value);
+  return frame;
 }
 
 export function toMsg(message: unknown, where: string): Msg {
