@@ -4,6 +4,7 @@
  * are buffered, consumes exactly those and names the next step). It knows
  * framing only; what commands mean is the connection's business.
  */
+import { constants } from "node:buffer";
 import { ChunkQueue } from "./chunks.js";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./commands.js";
 import { GREETING_SIZE, checkGreetingPrefix, parseGreeting, type PeerGreeting } from "./greeting.js";
@@ -140,6 +141,8 @@ export class Decoder {
     } else if (!this.handshaken) {
       return this.fail("protocol", "message frame before the handshake completed");
     }
+    // A size no buffer can hold is hostile whatever maxMessageSize says.
+    if (size > constants.MAX_LENGTH) return this.fail("size", "frame larger than the largest possible buffer");
     const max = this.maxMessageSize;
     if (max >= 0 && (command ? size : this.messageBytes + size) > max) {
       return this.fail("size", `message larger than maxMessageSize (${max} bytes)`);

@@ -41,8 +41,9 @@ export function checkGreetingPrefix(bytes: Uint8Array, length: number): string |
 
 /** Parses a whole greeting whose prefix has already been checked. */
 export function parseGreeting(g: Uint8Array): PeerGreeting {
-  let end = 12;
-  while (end < 32 && g[end] !== 0) end++;
+  // The whole 20-byte field counts (as libzmq compares it): only trailing zeros are padding.
+  let end = 32;
+  while (end > 12 && g[end - 1] === 0) end--;
   return {
     major: g[10]!,
     // A peer newer than 3.x speaks at least 3.1 to us.

@@ -105,7 +105,12 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
 
   receive(chunk: Buffer): void {
     this.received++;
-    this.decoder.push(chunk);
+    try {
+      this.decoder.push(chunk);
+    } catch (err) {
+      // Whatever a peer sends costs at most its connection, never the process.
+      this.failed("protocol", `unexpected input: ${(err as Error).message}`);
+    }
   }
 
   /** Queues one message; written on the next flush(). */
