@@ -277,8 +277,9 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
   // ------------------------------------------------------------ send / recv
 
   send(message: unknown): Promise<void> {
-    const state = this.usable("send");
-    if (state !== null) return Promise.reject(state);
+    // Hot path: no closure is created here (a closure capturing `this` would
+    // make V8 allocate a context on every call); the waiting path is apart.
+    if (this.closed || this.detached || this.host.terminated) return Promise.reject(this.usable("send")!);
     if (!this.canSend) return Promise.reject(zerr("ENOTSUP", `${this.type} sockets cannot send`));
     let msg: Msg;
     try {
@@ -294,6 +295,10 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
       }
       if (this.options.sendTimeout === 0) return Promise.reject(this.eagain("send"));
     }
+    return this.queueSend(msg);
+  }
+
+  private queueSend(msg: Msg): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const op: PendingSend = { msg, resolve, reject, timer: null };
       const t = this.options.sendTimeout;
@@ -311,8 +316,7 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
   }
 
   recv(): Promise<Msg> {
-    const state = this.usable("recv");
-    if (state !== null) return Promise.reject(state);
+    if (this.closed || this.detached || this.host.terminated) return Promise.reject(this.usable("recv")!);
     if (!this.canRecv) return Promise.reject(zerr("ENOTSUP", `${this.type} sockets cannot receive`));
     if (this.recvq.length === 0) {
       let msg: Msg | null;
@@ -324,6 +328,10 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
       if (msg !== null) return Promise.resolve(msg);
       if (this.options.receiveTimeout === 0) return Promise.reject(this.eagain("recv"));
     }
+    return this.queueRecv();
+  }
+
+  private queueRecv(): Promise<Msg> {
     return new Promise<Msg>((resolve, reject) => {
       const op: PendingRecv = { resolve, reject, timer: null };
       const t = this.options.receiveTimeout;

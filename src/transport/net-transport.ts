@@ -199,6 +199,11 @@ export class NetTransports implements SessionOwner {
       this.emit({ type: "close", address: l.endpoint });
     }
     this.listeners.clear();
+    // Sessions with a pipe end when the socket's linger lets go of it; those
+    // without one (still handshaking, or connecting with `immediate`) have
+    // nothing to deliver and end now.
+    for (const s of [...this.connects.values()]) if (!s.hasPipe) s.stop();
+    for (const set of [...this.accepted.values()]) for (const s of [...set]) if (!s.hasPipe) s.stop();
     this.checkDone();
   }
 

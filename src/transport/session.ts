@@ -35,6 +35,8 @@ export interface SessionOwner {
 
 /** Stop pulling from the pipe while this much is waiting in the stream. */
 const STREAM_HIGH_WATER = 4 * 1024 * 1024;
+/** The longest a closed socket's stream may take to hand its last bytes to the kernel. */
+const MAX_CLOSE_GRACE = 30_000;
 /** Hand a batch to the stream once it is this big, even mid-pull. */
 const BATCH_BYTES = 256 * 1024;
 
@@ -265,8 +267,33 @@ export class Session implements PipeSink {
     this.stopped = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     const stream = this.stream;
-    if (stream !== null) stream.end();
+    if (stream !== null) this.closeGracefully(stream);
     this.end();
+  }
+
+  /**
+   * Lets what is already written reach the peer, but never waits forever: a
+   * peer that stops reading (or never closes its side) would otherwise keep
+   * the stream, and the process, alive. The wait is the socket's linger
+   * (capped), none for linger 0.
+   */
+  private closeGracefully(stream: net.Socket): void {
+    const linger = this.socket.options.linger;
+    const grace = linger < 0 ? MAX_CLOSE_GRACE : Math.min(linger, MAX_CLOSE_GRACE);
+    if (stream.writableLength === 0 || grace === 0) {
+      stream.destroy();
+      return;
+    }
+    stream.once("finish", () => stream.destroy());
+    stream.end();
+    const t = setTimeout(() => stream.destroy(), grace);
+    t.unref();
+    stream.once("close", () => clearTimeout(t));
+  }
+
+  /** Whether the socket has a pipe to this session (its queue), which then decides when the session ends. */
+  get hasPipe(): boolean {
+    return this.pipe !== null;
   }
 
   /** Ends the session now (disconnect, unbind, socket gone). */
