@@ -1,17 +1,8 @@
 import { expect } from "chai";
 import { Worker } from "node:worker_threads";
 import { Context, ZocketError } from "../../src/index.js";
+import { rejects } from "../support/assert.js";
 
-async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(ZocketError);
-    expect((err as ZocketError).code).to.equal(code);
-    return;
-  }
-  expect.fail(`expected ${code}`);
-}
 
 describe("core over inproc", () => {
   let ctx: Context;

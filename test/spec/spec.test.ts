@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import { Context, ZocketError, type Socket } from "../../src/index.js";
+import { rejects } from "../support/assert.js";
 
 type Transport = "inproc" | "tcp" | "ipc";
 const TRANSPORTS: Transport[] = ["inproc", "tcp", "ipc"];
@@ -34,16 +35,6 @@ async function connectReady(s: Socket, ep: string, t: Transport): Promise<void> 
   await up;
 }
 
-async function rejects(p: Promise<unknown>, code: string): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(ZocketError);
-    expect((err as ZocketError).code).to.equal(code);
-    return;
-  }
-  expect.fail(`expected ${code}`);
-}
 
 const text = (m: Buffer[]): string[] => m.map((f) => f.toString("latin1"));
 
