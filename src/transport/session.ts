@@ -50,6 +50,8 @@ export class Session implements PipeSink {
   private retryDelay: number;
   private stopped = false;
   private handshakes = 0;
+  /** The engine of the current stream reported its failure (no second event when the stream then closes). */
+  private engineFailed = false;
 
   constructor(
     private readonly socket: SessionOwner,
@@ -106,6 +108,7 @@ export class Session implements PipeSink {
   /** Starts the ZMTP handshake on a connected (or accepted) stream. */
   attachStream(stream: net.Socket, asAccepted: boolean): void {
     this.stream = stream;
+    this.engineFailed = false;
     stream.setNoDelay(true);
     const o = this.socket.options;
     const engine = new ZmtpConnection(
@@ -170,6 +173,7 @@ export class Session implements PipeSink {
 
   private onEngineError(err: EngineError): void {
     const kind = err.kind === "auth" ? "auth" : err.kind === "other" ? "other" : "protocol";
+    this.engineFailed = true;
     if (!this.ready) this.socket.emit({ type: "handshake:error", address: this.endpoint, error: err, reason: kind });
     // A protocol or auth failure is final for this peer: no reconnect (libzmq).
     if (kind !== "other") this.stopped = this.address !== null ? true : this.stopped;
@@ -178,6 +182,16 @@ export class Session implements PipeSink {
 
   private onStreamClosed(asAccepted: boolean): void {
     const wasReady = this.ready;
+    // Lost during the handshake (the peer closed, e.g. libzmq on a mechanism mismatch, before
+    // saying why): libzmq reports that as a handshake failure without detail, then reconnects.
+    if (!wasReady && this.engine !== null && !this.engineFailed && !this.stopped) {
+      this.socket.emit({
+        type: "handshake:error",
+        address: this.endpoint,
+        error: zerr("EPROTO", "the connection closed during the handshake"),
+        reason: "other",
+      });
+    }
     this.ready = false;
     this.engine?.close();
     this.engine = null;
@@ -185,10 +199,12 @@ export class Session implements PipeSink {
     this.overflow = [];
     if (wasReady) this.socket.emit({ type: "disconnect", address: this.endpoint });
     if (asAccepted || this.socket.options.immediate || this.stopped) {
-      // The queue of an accepted connection dies with it (as does an immediate one's).
+      // The queue of an accepted connection dies with it (as does an immediate one's):
+      // what the socket had queued for the peer is dropped, but the messages that
+      // arrived whole before the loss stay readable up to the delimiter (libzmq).
       const p = this.pipe;
       this.pipe = null;
-      p?.terminate(false);
+      p?.terminate(true);
       if (asAccepted || this.stopped) this.end();
       else this.scheduleRetry();
       return;
@@ -272,23 +288,27 @@ export class Session implements PipeSink {
   }
 
   /**
-   * Lets what is already written reach the peer, but never waits forever: a
-   * peer that stops reading (or never closes its side) would otherwise keep
-   * the stream, and the process, alive. The wait is the socket's linger
-   * (capped), none for linger 0.
+   * Lets what is already written reach the peer, and the peer read it, before
+   * the connection goes: we half-close and wait for the peer to close its side.
+   * Closing outright can cost the peer what it had not read yet (libzmq over
+   * ipc drops unread bytes when it sees the hang-up while its pipe is full).
+   * Never waits forever: a peer that stops reading or never closes would hold
+   * the stream, and the process, so the wait is the socket's linger (capped),
+   * none for linger 0. The stream holds the event loop while it closes, so a
+   * process that ends after term() still delivers what linger allows.
    */
   private closeGracefully(stream: net.Socket): void {
     const linger = this.socket.options.linger;
     const grace = linger < 0 ? MAX_CLOSE_GRACE : Math.min(linger, MAX_CLOSE_GRACE);
-    if (stream.writableLength === 0 || grace === 0) {
+    if (grace === 0 || stream.destroyed) {
       stream.destroy();
       return;
     }
-    stream.once("finish", () => stream.destroy());
-    stream.end();
     const t = setTimeout(() => stream.destroy(), grace);
     t.unref();
     stream.once("close", () => clearTimeout(t));
+    stream.ref();
+    stream.end();
   }
 
   /** Whether the socket has a pipe to this session (its queue), which then decides when the session ends. */
