@@ -42,7 +42,8 @@ interface TreeMsg {
   delta?: number;
 }
 
-const TERM_WARN_MS = 5000;
+/** How long term() waits before its one warning (ZOCKET_TERM_WARN_MS overrides, for tests). */
+const TERM_WARN_MS = Number(process.env.ZOCKET_TERM_WARN_MS) > 0 ? Number(process.env.ZOCKET_TERM_WARN_MS) : 5000;
 
 export class ThreadContext implements SocketHost {
   readonly path: string;
@@ -73,6 +74,7 @@ export class ThreadContext implements SocketHost {
   private threads = new Map<string, { idle: boolean; holders: string[] }>();
   private inFlight = new Map<string, number>();
   private warnTimer: ReturnType<typeof setTimeout> | null = null;
+  private termKeepAlive: ReturnType<typeof setInterval> | null = null;
 
   /** Sockets of this thread, by sid, for the socket factory (set by the public Context). */
   revive: ((state: SocketState, host: ThreadContext) => SocketBase) | null = null;
@@ -419,6 +421,9 @@ export class ThreadContext implements SocketHost {
   term(): Promise<void> {
     if (this.termFinished) return Promise.resolve();
     const p = new Promise<void>((resolve) => this.termWaiters.push(resolve));
+    // A pending term() holds the thread, as zmq_ctx_term blocks: a socket left
+    // open makes it wait (and warn) instead of the process ending unsettled.
+    this.termKeepAlive ??= setInterval(() => {}, 1 << 30);
     this.updateLinkRefs();
     this.up({ op: "term" });
     return p;
@@ -495,6 +500,8 @@ export class ThreadContext implements SocketHost {
     if (this.termFinished) return;
     this.termFinished = true;
     this.terminated = true;
+    if (this.termKeepAlive !== null) clearInterval(this.termKeepAlive);
+    this.termKeepAlive = null;
     const waiters = this.termWaiters;
     this.termWaiters = [];
     for (const w of waiters) w();
