@@ -2,16 +2,15 @@ import { expect } from "chai";
 import { Worker } from "node:worker_threads";
 import { Context, ZocketError } from "../../src/index.js";
 import { rejects } from "../support/assert.js";
+import { closeAndTerm, trackedContext } from "../support/context.js";
 
 
 describe("core over inproc", () => {
   let ctx: Context;
   beforeEach(() => {
-    ctx = new Context({ blocky: false });
+    ctx = trackedContext({ blocky: false });
   });
-  afterEach(async () => {
-    await ctx.term();
-  });
+  afterEach(() => closeAndTerm(ctx));
 
   it("PUSH→PULL delivers multipart messages whole and in order", async () => {
     const pull = ctx.socket("PULL");

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import net from "node:net";
 import { Context, type Socket, type SocketEventName } from "../../src/index.js";
 import { ChildPeer } from "../support/child.js";
+import { closeAndTerm, trackedContext } from "../support/context.js";
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -38,11 +39,9 @@ describe("faults: reconnects, dead peers, descriptor shortage", function () {
   this.timeout(30000);
   let ctx: Context;
   beforeEach(() => {
-    ctx = new Context({ blocky: false });
+    ctx = trackedContext({ blocky: false });
   });
-  afterEach(async () => {
-    await ctx.term();
-  });
+  afterEach(() => closeAndTerm(ctx));
 
   it("connecting to a dead endpoint backs off: a bounded number of attempts", async () => {
     const port = await freePort();

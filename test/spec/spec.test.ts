@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { Context, ZocketError, type Socket } from "../../src/index.js";
 import { rejects } from "../support/assert.js";
+import { closeAndTerm, trackedContext } from "../support/context.js";
 
 type Transport = "inproc" | "tcp" | "ipc";
 const TRANSPORTS: Transport[] = ["inproc", "tcp", "ipc"];
@@ -411,11 +412,9 @@ for (const t of TRANSPORTS) {
 describe("libzmq spec scenarios: inproc only", function () {
   let ctx: Context;
   beforeEach(() => {
-    ctx = new Context({ blocky: false });
+    ctx = trackedContext({ blocky: false });
   });
-  afterEach(async () => {
-    await ctx.term();
-  });
+  afterEach(() => closeAndTerm(ctx));
 
   it("test_hwm: over inproc the bound is SNDHWM + RCVHWM; 0 is unlimited", async () => {
     for (const [snd, rcv, expected] of [

@@ -1,0 +1,229 @@
+/**
+ * Test harness for the transport-free ZMTP engine: connections that record
+ * what they write and deliver, wiring two of them back to back, hand-built
+ * peer streams, and an independent whole-buffer reference reader of a PUSH
+ * peer's stream (for differential fuzzing).
+ */
+import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
+import { FrameEncoder } from "../../src/zmtp/encoder.js";
+import { encodeGreeting, type MechanismName } from "../../src/zmtp/greeting.js";
+import { ZmtpConnection, type EngineError, type ZmtpOptions, type ZmtpPeer } from "../../src/zmtp/protocol.js";
+import type { SocketTypeName } from "../../src/pipe/pipe.js";
+
+export const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
+export const latin = (s: string): Buffer => Buffer.from(s, "latin1");
+
+export function options(type: SocketTypeName, extra: Partial<ZmtpOptions> = {}): ZmtpOptions {
+  return {
+    socketType: type,
+    routingId: Buffer.alloc(0),
+    mechanism: "NULL",
+    asServer: false,
+    plainUsername: "",
+    plainPassword: "",
+    maxMessageSize: -1,
+    heartbeatInterval: 0,
+    heartbeatTimeout: -1,
+    heartbeatTimeToLive: 0,
+    handshakeInterval: 0,
+    ...extra,
+  };
+}
+
+export type Event =
+  | { t: "ready"; peer: ZmtpPeer }
+  | { t: "message"; frames: Buffer[] }
+  | { t: "sub"; topic: Buffer; on: boolean }
+  | { t: "error"; err: EngineError };
+
+export interface Rec {
+  conn: ZmtpConnection;
+  /** Every buffer handed to sink.write, in order (copied: the encoder reuses its slab). */
+  out: Buffer[];
+  /** Number of sink.write calls. */
+  writes: number;
+  events: Event[];
+  messages: Buffer[][];
+  ready: ZmtpPeer | null;
+  errors: EngineError[];
+  /** Resolves with the first error. */
+  failure: Promise<EngineError>;
+  /** Called on every write (tests hook it to forward bytes). */
+  onWrite: ((bufs: Buffer[]) => void) | null;
+}
+
+/**
+ * A connection whose sink records everything. `copy` false keeps delivered
+ * frames as handed over (to inspect their backing store).
+ */
+export function rec(opts: ZmtpOptions, copy = true): Rec {
+  let fail!: (e: EngineError) => void;
+  const r: Rec = {
+    conn: null as unknown as ZmtpConnection,
+    out: [],
+    writes: 0,
+    events: [],
+    messages: [],
+    ready: null,
+    errors: [],
+    failure: new Promise<EngineError>((res) => (fail = res)),
+    onWrite: null,
+  };
+  r.conn = new ZmtpConnection(opts, {
+    write: (bufs) => {
+      r.writes++;
+      const copies = bufs.map((b) => Buffer.from(b));
+      r.out.push(...copies);
+      r.onWrite?.(copies);
+    },
+    onReady: (peer) => {
+      r.ready = peer;
+      r.events.push({ t: "ready", peer });
+    },
+    onMessage: (m) => {
+      const frames = copy ? m.map((f) => Buffer.from(f)) : m;
+      r.messages.push(frames);
+      r.events.push({ t: "message", frames });
+    },
+    onSubscribe: (topic, on) => r.events.push({ t: "sub", topic: Buffer.from(topic), on }),
+    onError: (err) => {
+      r.errors.push(err);
+      r.events.push({ t: "error", err });
+      fail(err);
+    },
+  });
+  return r;
+}
+
+/** Takes (and forgets) everything a connection wrote so far, as one buffer. */
+export function drain(r: Rec): Buffer {
+  return Buffer.concat(r.out.splice(0));
+}
+
+/** Moves bytes between two connections synchronously until both are quiet. */
+export function pump(a: Rec, b: Rec): void {
+  for (let i = 0; i < 50 && (a.out.length > 0 || b.out.length > 0); i++) {
+    for (const chunk of a.out.splice(0)) b.conn.receive(chunk);
+    for (const chunk of b.out.splice(0)) a.conn.receive(chunk);
+  }
+}
+
+/** Wires two connections so that whatever one writes reaches the other on the next macrotask. */
+export function wire(a: Rec, b: Rec): void {
+  const forward = (from: Rec, to: Rec): void => {
+    from.onWrite = () => {
+      const bufs = from.out.splice(0);
+      setImmediate(() => {
+        for (const c of bufs) if (to.conn.alive) to.conn.receive(c);
+      });
+    };
+  };
+  forward(a, b);
+  forward(b, a);
+}
+
+/** Waits for the next macrotask turn (ZAP replies are promises). */
+export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export interface StreamOptions {
+  identity?: string;
+  minor?: number;
+  mechanism?: MechanismName;
+  /** Commands to put between READY and the messages. */
+  before?: Buffer[];
+}
+
+/** The bytes a NULL peer of `type` sends: greeting, READY, then `messages`. */
+export function peerStream(type: string, messages: readonly (readonly Buffer[])[], o: StreamOptions = {}): Buffer {
+  const g = encodeGreeting(o.mechanism ?? "NULL", false);
+  if (o.minor !== undefined) g[11] = o.minor;
+  const props: [string, Buffer][] = [["Socket-Type", latin(type)]];
+  if (o.identity !== undefined) props.push(["Identity", latin(o.identity)]);
+  const enc = new FrameEncoder();
+  enc.raw(encodeCommand("READY", encodeMetadata(props)));
+  for (const c of o.before ?? []) enc.raw(c);
+  for (const m of messages) enc.message(m);
+  return Buffer.concat([g, ...enc.take()]);
+}
+
+/** A message as one comparable string. */
+export const key = (m: readonly Buffer[]): string => m.map((f) => f.toString("hex")).join("|");
+
+/**
+ * An independent, whole-buffer reading of a PUSH peer's NULL stream as the
+ * specs describe it (RFC 23/37): the messages it carries up to the first
+ * thing that is not valid, and whether such a thing was found.
+ */
+export function referenceDecode(b: Buffer, maxMessageSize: number): { messages: string[]; failed: boolean } {
+  const messages: string[] = [];
+  const fail = { messages, failed: true };
+  const need = (n: number): boolean => b.length >= n;
+  // Greeting, checked as far as it has arrived.
+  if (need(1) && b[0] !== 0xff) return fail;
+  if (need(10) && (b[9]! & 1) === 0) return fail;
+  if (need(11) && b[10]! < 3) return fail;
+  if (!need(64)) return { messages, failed: false };
+  let mechEnd = 32;
+  while (mechEnd > 12 && b[mechEnd - 1] === 0) mechEnd--;
+  if (b.toString("latin1", 12, mechEnd) !== "NULL") return fail;
+  let at = 64;
+  let ready = false;
+  let frames: Buffer[] = [];
+  let bytes = 0;
+  while (at < b.length) {
+    const flags = b[at]!;
+    if ((flags & 0xf8) !== 0 || (flags & 5) === 5) return fail;
+    const long = (flags & 2) !== 0;
+    if (at + (long ? 9 : 2) > b.length) break;
+    const size = long ? Number(b.readBigUInt64BE(at + 1)) : b[at + 1]!;
+    at += long ? 9 : 2;
+    const command = (flags & 4) !== 0;
+    if (command) {
+      if (!ready && size > 65536) return fail;
+      if (frames.length > 0) return fail;
+    } else if (!ready) return fail;
+    if (maxMessageSize >= 0 && (command ? size : bytes + size) > maxMessageSize) return fail;
+    if (at + size > b.length) break;
+    const body = b.subarray(at, at + size);
+    at += size;
+    if (command) {
+      if (body.length < 1) return fail;
+      let name: string;
+      let data: Buffer;
+      if (body[0] === 0x5e && body.length >= 5 && body.toString("latin1", 1, 5) === "RROR") {
+        name = "ERROR";
+        data = body.subarray(5);
+      } else {
+        if (1 + body[0]! > body.length) return fail;
+        name = body.toString("latin1", 1, 1 + body[0]!);
+        data = body.subarray(1 + body[0]!);
+      }
+      if (!ready) {
+        if (name !== "READY") return fail;
+        const props = new Map<string, string>();
+        for (let p = 0; p < data.length; ) {
+          const n = data[p]!;
+          if (n === 0 || p + 1 + n + 4 > data.length) return fail;
+          const k = data.toString("latin1", p + 1, p + 1 + n).toLowerCase();
+          const len = data.readUInt32BE(p + 1 + n);
+          if (p + 5 + n + len > data.length) return fail;
+          props.set(k, data.toString("latin1", p + 5 + n, p + 5 + n + len));
+          p += 5 + n + len;
+        }
+        if (props.get("socket-type") !== "PUSH") return fail;
+        ready = true;
+      } else if (name === "ERROR" || (name === "PING" && data.length < 2)) {
+        return fail;
+      }
+      continue;
+    }
+    frames.push(body);
+    bytes += size;
+    if ((flags & 1) === 0) {
+      messages.push(key(frames));
+      frames = [];
+      bytes = 0;
+    }
+  }
+  return { messages, failed: false };
+}
