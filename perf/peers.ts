@@ -1,6 +1,7 @@
 /** A minimal common face over zocket and zeromq.js sockets for the benchmarks. */
 import * as zmq from "zeromq";
 import { Context } from "../src/index.js";
+import { hold } from "./cleanup.js";
 
 export type Lib = "zocket" | "zeromq";
 export const LIBS: Lib[] = ["zocket", "zeromq"];
@@ -26,21 +27,43 @@ export function bindAddress(transport: "inproc" | "ipc" | "tcp"): string {
   return transport === "tcp" ? "tcp://127.0.0.1:*" : "ipc://*";
 }
 
+/**
+ * Opens a library for one case. `end()` closes what is left; if the case
+ * overruns its deadline, the runner's abortAll() does the same (zocket: the
+ * context terminates, which rejects pending calls with ETERM; zeromq.js: every
+ * socket closes).
+ */
 export function open(lib: Lib): BenchLib {
   if (lib === "zocket") {
     const ctx = new Context({ blocky: false });
+    const socks: { close(): void }[] = [];
+    const shut = (): Promise<void> => {
+      for (const s of socks) s.close();
+      return ctx.term();
+    };
+    const release = hold(shut);
     return {
       socket(type) {
         const s = ctx.socket(type);
+        socks.push(s);
         return { bind: (ep) => s.bind(ep), connect: (ep) => s.connect(ep), send: (m) => s.send(m), recv: () => s.recv(), close: () => s.close() };
       },
-      end: () => ctx.term(),
+      end: () => {
+        release();
+        return shut();
+      },
     };
   }
   const kinds = { PUSH: zmq.Push, PULL: zmq.Pull, REQ: zmq.Request, REP: zmq.Reply } as const;
+  const socks: zmq.Socket[] = [];
+  const shut = async (): Promise<void> => {
+    for (const s of socks) if (!s.closed) s.close();
+  };
+  const release = hold(shut);
   return {
     socket(type) {
       const s = new kinds[type]({ linger: 0 }) as zmq.Socket & { send(m: unknown): Promise<void>; receive(): Promise<Buffer[]> };
+      socks.push(s);
       return {
         bind: async (ep) => {
           await s.bind(ep);
@@ -52,6 +75,9 @@ export function open(lib: Lib): BenchLib {
         close: () => s.close(),
       };
     },
-    end: async () => {},
+    end: () => {
+      release();
+      return shut();
+    },
   };
 }

@@ -17,8 +17,8 @@ export interface Row {
   runs: Record<"zocket" | "zeromq", number[]>;
 }
 
-function fmt(v: number | null, unit: Row["unit"]): string {
-  if (v === null) return "n/a";
+function fmt(v: number | null, unit: Row["unit"], error?: string): string {
+  if (v === null) return error !== undefined && /^E[A-Z0-9]+$/.test(error) ? `n/a (${error})` : "n/a";
   if (unit === "msgs/s") return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : v.toFixed(0);
   if (unit === "µs") return `${v.toFixed(1)} µs`;
   return `${v.toFixed(0)} MiB`;
@@ -29,8 +29,8 @@ export function table(rows: Row[]): string {
   const body = rows.map((r) => [
     `${r.name} (${r.transport})`,
     fmtSize(r.size),
-    fmt(r.zocket, r.unit),
-    fmt(r.zeromq, r.unit),
+    fmt(r.zocket, r.unit, r.errors?.zocket),
+    fmt(r.zeromq, r.unit, r.errors?.zeromq),
     r.ratio === null ? "" : `${r.ratio.toFixed(2)}×`,
     r.target === undefined ? "" : `${r.target} ${r.met ? "met" : "NOT met"}`,
   ]);
@@ -44,7 +44,7 @@ export function markdown(rows: Row[]): string {
   const out = ["| figure | size | zocket | zeromq.js | zocket / zeromq.js | target |", "|---|---|---|---|---|---|"];
   for (const r of rows) {
     out.push(
-      `| ${r.name} (${r.transport}) | ${fmtSize(r.size)} | ${fmt(r.zocket, r.unit)} | ${fmt(r.zeromq, r.unit)} | ${r.ratio === null ? "" : r.ratio.toFixed(2)} | ${r.target === undefined ? "" : `${r.target}: ${r.met ? "met" : "not met"}`} |`,
+      `| ${r.name} (${r.transport}) | ${fmtSize(r.size)} | ${fmt(r.zocket, r.unit, r.errors?.zocket)} | ${fmt(r.zeromq, r.unit, r.errors?.zeromq)} | ${r.ratio === null ? "" : r.ratio.toFixed(2)} | ${r.target === undefined ? "" : `${r.target}: ${r.met ? "met" : "not met"}`} |`,
     );
   }
   return out.join("\n");

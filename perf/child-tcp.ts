@@ -4,6 +4,7 @@
  * - send <lib> <endpoint> <size> <n>: connect a PUSH, send n messages, flush, exit.
  * - mem <lib>: bind a PULL on tcp, print "ep ...", receive one message, print "peak <bytes over baseline>".
  * - bigsend <lib> <endpoint> <bytes>: send one message of that size, flush, exit.
+ * A failure prints "error <code>" and exits with 1 (the parent reports n/a with that code).
  */
 import * as zmq from "zeromq";
 import { Context } from "../src/index.js";
@@ -32,6 +33,7 @@ function sock(type: "PUSH" | "PULL"): Sock {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
+try {
 if (mode === "recv" || mode === "mem") {
   const pull = sock("PULL");
   const ep = await pull.bind("tcp://127.0.0.1:*");
@@ -66,5 +68,10 @@ if (mode === "recv" || mode === "mem") {
     await push.send(big);
   }
   push.close();
+}
+} catch (err) {
+  process.stdout.write(`error ${(err as { code?: string }).code ?? (err as Error).message}\n`);
+  process.exitCode = 1;
+  if (lib === "zeromq") setTimeout(() => process.exit(1), 100).unref();
 }
 await ctx.term();
