@@ -10,7 +10,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { betweenWorkers } from "./cases/workers.js";
 import { pushPull } from "./cases/throughput.js";
-import { roundTrip } from "./cases/latency.js";
+import { roundTrip, roundTripBenchmarkJs } from "./cases/latency.js";
 import { peakMemory, twoProcesses } from "./cases/processes.js";
 import { LIBS, type Lib } from "./peers.js";
 import { abortAll } from "./cleanup.js";
@@ -92,10 +92,19 @@ for (const transport of ["inproc", "ipc", "tcp"] as const) {
     size: 16,
     unit: "µs",
     libs: LIBS,
-    measure: (lib) => roundTrip(lib, transport, FULL ? 2 : 0.8),
+    measure: (lib) => roundTrip(lib, transport, FULL ? 2000 : 800),
     ...(transport === "tcp" ? { target: { text: "≤ 1/3 of zeromq.js", check: (r: { ratio: number | null }) => r.ratio !== null && r.ratio <= 1 / 3 } } : {}),
   });
 }
+specs.push({
+  group: "latency",
+  name: "REQ/REP round trip, benchmark.js deferred",
+  transport: "tcp",
+  size: 16,
+  unit: "µs",
+  libs: LIBS,
+  measure: (lib) => roundTripBenchmarkJs(lib, "tcp", FULL ? 2 : 0.8),
+});
 const BIG = 256 * 1024 * 1024;
 specs.push({
   group: "memory",
@@ -107,6 +116,13 @@ specs.push({
   measure: async (lib) => (await peakMemory(lib, BIG)) / (1 << 20),
   target: { text: "≤ 1.25 × 256 MiB", check: (r) => r.zocket !== null && r.zocket <= 1.25 * 256 },
 });
+
+// BENCH_ONLY=<regexp> keeps the cases whose "name (transport) size" matches, e.g. BENCH_ONLY='inproc.* 16 B$'.
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+if (only !== null) {
+  const kept = specs.filter((s) => only.test(`${s.name} (${s.transport}) ${fmtSize(s.size)}`));
+  specs.splice(0, specs.length, ...kept);
+}
 
 function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
@@ -159,9 +175,11 @@ const machine = {
 };
 const dir = fileURLToPath(new URL("../../perf/results/", import.meta.url));
 mkdirSync(dir, { recursive: true });
-writeFileSync(`${dir}latest.json`, JSON.stringify({ machine, rows }, null, 2) + "\n");
-writeFileSync(`${dir}latest.md`, markdown(rows) + "\n");
-writeFileSync(`${dir}throughput.svg`, throughputChart(rows) + "\n");
+// A filtered run (BENCH_ONLY) goes to partial.* and leaves the full results alone.
+const base = only === null ? "latest" : "partial";
+writeFileSync(`${dir}${base}.json`, JSON.stringify({ machine, rows }, null, 2) + "\n");
+writeFileSync(`${dir}${base}.md`, markdown(rows) + "\n");
+if (only === null) writeFileSync(`${dir}throughput.svg`, throughputChart(rows) + "\n");
 console.log(table(rows));
 const notes = new Set<string>();
 for (const r of rows) {
