@@ -23,7 +23,10 @@ class SummaryReporter extends Spec {
       const watchdog = setTimeout(() => {
         const held = process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap");
         process.stderr.write(`\nThe event loop was still held ${WATCHDOG_MS / 1000} s after the last test (${held.join(", ")}): ending the run as failed.\n`);
-        process.exit(Math.min(s.failures, 255) || 1);
+        const code = Math.min(s.failures, 255) || 1;
+        // mocha's own 'exit' listener sets the exit code to the failure count; ours runs after it.
+        process.on("exit", () => (process.exitCode = code));
+        process.exit(code);
       }, WATCHDOG_MS);
       watchdog.unref();
     });
