@@ -41,6 +41,8 @@ describe("threads and lifecycle", function () {
       push.close();`;
     const w1 = worker(ctx, body, { name: "w1" });
     const w2 = worker(ctx, body, { name: "w2" });
+    // Listen for the exits now: the workers may well be gone before we have read everything.
+    const bothExited = Promise.all([exited(w1), exited(w2)]);
     const local = ctx.socket("PUSH");
     local.connect("inproc://three");
     const sending = (async () => {
@@ -53,7 +55,7 @@ describe("threads and lifecycle", function () {
       next[who!]!++;
     }
     await sending;
-    await Promise.all([exited(w1), exited(w2)]);
+    await bothExited;
     local.close();
     pull.close();
     await ctx.term();
@@ -114,11 +116,12 @@ describe("threads and lifecycle", function () {
       (e: { code?: string }) => e.code,
     );
     const w = worker(ctx, `await ctx.term(); parentPort.postMessage("termed");`);
+    const gone = exited(w);
     const reason = await pending;
     expect(reason).to.equal("ETERM");
     pull.close();
     expect(await new Promise((r) => w.once("message", r))).to.equal("termed");
-    await exited(w);
+    await gone;
     await ctx.term();
   });
 

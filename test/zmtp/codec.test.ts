@@ -11,7 +11,7 @@ import { FrameEncoder } from "../../src/zmtp/encoder.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { ZmtpConnection, type EngineError, type ZmtpOptions, type ZmtpPeer } from "../../src/zmtp/protocol.js";
 import type { SocketTypeName } from "../../src/pipe/pipe.js";
-import { referenceDecode } from "./harness.js";
+import { options, referenceDecode } from "./harness.js";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 const latin = (s: string): Buffer => Buffer.from(s, "latin1");
@@ -33,23 +33,6 @@ interface Recorder {
   subs: [string, boolean][];
   ready: ZmtpPeer | null;
   errors: EngineError[];
-}
-
-function options(type: SocketTypeName, extra: Partial<ZmtpOptions> = {}): ZmtpOptions {
-  return {
-    socketType: type,
-    routingId: Buffer.alloc(0),
-    mechanism: "NULL",
-    asServer: false,
-    plainUsername: "",
-    plainPassword: "",
-    maxMessageSize: -1,
-    heartbeatInterval: 0,
-    heartbeatTimeout: -1,
-    heartbeatTimeToLive: 0,
-    handshakeInterval: 0,
-    ...extra,
-  };
 }
 
 function recorder(opts: ZmtpOptions): Recorder {
