@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import net from "node:net";
-import { Context, type Socket, type SocketEventName } from "../../src/index.js";
+import type { Context, Socket, SocketEventName } from "../../src/index.js";
 import { ChildPeer } from "../support/child.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 

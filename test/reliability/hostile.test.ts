@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import * as zmq from "zeromq";
-import { Context, ZocketError, type Socket, type SocketEvent, type SocketEventName } from "../../src/index.js";
+import { ZocketError, type Context, type Socket, type SocketEvent, type SocketEventName } from "../../src/index.js";
 import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { within } from "../support/peers.js";
