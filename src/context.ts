@@ -3,34 +3,47 @@
  * `Context.attach()` extend it to worker threads, whose sockets then reach the
  * inproc endpoints of every other thread of the context.
  */
-import type { Transferable } from "./util/transfer.js";
-import type { MessagePort } from "node:worker_threads";
+import { randomUUID } from "node:crypto";
+import { MessagePort, threadId } from "node:worker_threads";
 import { zerr } from "./errors.js";
-import { applyOptions, defaultOptions, reviveOptions, type SocketOptions } from "./options.js";
-import { isSocketType } from "./socket/compat.js";
+import { applyOptions, defaultOptions, type SocketOptions } from "./options.js";
+import { isSocketType } from "./socket-type.js";
 import { createSocketCore } from "./socket/factory.js";
+import { takeDetached } from "./socket/migration.js";
 import { Socket, type DetachedSocket, type SocketType } from "./socket.js";
-import { ThreadContext } from "./thread/thread-context.js";
+import { ThreadContext, type ThreadOptions } from "./thread/thread-context.js";
+import type { Transferable } from "./util/transfer.js";
 
 export interface ContextOptions {
   /** Default true: sockets default to `linger: -1` (wait for delivery); false: `linger: 0`. */
   blocky?: boolean;
   /** Sockets (open or still lingering) allowed per thread; default 1023. */
   maxSockets?: number;
+  /**
+   * libzmq's ZMQ_IO_THREADS. Accepted for compatibility (a non-negative
+   * integer); tcp/ipc connections currently run in the thread of the socket
+   * that made them, whatever the value.
+   */
+  ioThreads?: number;
 }
 
 /** A context handle for one other thread (structured-cloneable). */
 export interface ContextHandle {
   readonly kind: "zocket.context";
+  readonly contextId: string;
   readonly path: string;
   readonly port: MessagePort;
   readonly blocky: boolean;
   readonly maxSockets: number;
+  /** The thread that called share(): the handle is for another one. */
+  readonly sharedBy: number;
   readonly transferList: Transferable[];
 }
 
 /** Set by Context.attach() for the constructor call it makes. */
 let attaching: ThreadContext | null = null;
+/** Handle ports attached in this thread: a handle joins one thread, once. */
+const attachedPorts = new WeakSet<MessagePort>();
 
 export class Context {
   readonly #thread: ThreadContext;
@@ -41,33 +54,32 @@ export class Context {
       attaching = null;
       return;
     }
-    this.#thread = new ThreadContext("0", checkContextOptions(options), null);
+    this.#thread = new ThreadContext("0", randomUUID(), checkContextOptions(options), null);
   }
 
   /** In a worker: this thread's Context for the context a `share()` handle belongs to. */
   static attach(handle: ContextHandle): Context {
-    if (handle === null || typeof handle !== "object" || handle.kind !== "zocket.context" || handle.port === undefined) {
-      throw zerr("EINVAL", "Context.attach: not a handle from ctx.share()");
+    const h = checkHandle(handle);
+    if (h.sharedBy === threadId) {
+      throw zerr("EINVAL", "Context.attach: this handle was shared by this very thread; post it to the thread that should join (with its transferList) and attach it there");
     }
-    attaching = new ThreadContext(handle.path, { blocky: handle.blocky, maxSockets: handle.maxSockets }, handle.port);
+    if (attachedPorts.has(h.port)) throw zerr("EINVAL", "Context.attach: this handle was already attached; call ctx.share() once per thread");
+    attachedPorts.add(h.port);
+    attaching = new ThreadContext(h.path, h.contextId, { blocky: h.blocky, maxSockets: h.maxSockets }, h.port);
     return new Context();
   }
 
-  private get thread(): ThreadContext {
-    return this.#thread;
-  }
-
   get blocky(): boolean {
-    return this.thread.opts.blocky;
+    return this.#thread.opts.blocky;
   }
 
   get terminated(): boolean {
-    return this.thread.terminated;
+    return this.#thread.terminated;
   }
 
   socket(type: SocketType, options?: SocketOptions): Socket {
-    const thread = this.thread;
-    if (!isSocketType(type)) throw zerr("EINVAL", `ctx.socket: unknown socket type ${JSON.stringify(type)}`);
+    const thread = this.#thread;
+    if (!isSocketType(type)) throw zerr("EINVAL", `ctx.socket: unknown socket type ${JSON.stringify(type)}${typeHint(type)}`);
     thread.checkCanCreate();
     const values = defaultOptions(thread.opts.blocky ? -1 : 0);
     applyOptions(values, options, `ctx.socket(${type})`);
@@ -78,26 +90,26 @@ export class Context {
 
   /** A handle that lets one other thread join this context. Call once per thread. */
   share(): ContextHandle {
-    const thread = this.thread;
+    const thread = this.#thread;
     if (thread.terminated) throw zerr("ETERM", "ctx.share: the context was terminated");
     const { path, port } = thread.share();
-    return { kind: "zocket.context", path, port, blocky: thread.opts.blocky, maxSockets: thread.opts.maxSockets, transferList: [port] };
+    return {
+      kind: "zocket.context",
+      contextId: thread.contextId,
+      path,
+      port,
+      blocky: thread.opts.blocky,
+      maxSockets: thread.opts.maxSockets,
+      sharedBy: threadId,
+      transferList: [port],
+    };
   }
 
-  /** Revives, in this thread, a socket detached in another one. */
+  /** Revives, in this thread, a socket detached in another one (of this context). */
   adopt(detached: DetachedSocket): Socket {
-    const thread = this.thread;
-    if (detached === null || typeof detached !== "object" || detached.kind !== "zocket.socket" || detached.state === undefined) {
-      throw zerr("EINVAL", "ctx.adopt: not a socket from socket.detach()");
-    }
-    const s = detached.state;
-    // A detached socket lives once: a second adopt (of the same object, or of a
-    // copy whose ports were already taken) would share or lose its ports.
-    if (adopted.has(s) || s.mailbox === null || typeof s.mailbox !== "object") {
-      throw zerr("EINVAL", "ctx.adopt: this detached socket was already adopted");
-    }
-    adopted.add(s);
-    const core = createSocketCore(s.type, s.sid, reviveOptions(s.options), thread, { mailbox: s.mailbox, address: s.address });
+    const thread = this.#thread;
+    const s = takeDetached(detached, thread.contextId);
+    const core = createSocketCore(s.type, s.sid, s.options, thread, { mailbox: s.mailbox, address: s.address, addressAtRoot: s.addressAtRoot });
     thread.adoptSocket(s, core);
     return new Socket(core, thread);
   }
@@ -108,20 +120,56 @@ export class Context {
    * closed and every lingering one has flushed or run out of linger.
    */
   term(): Promise<void> {
-    return this.thread.term();
+    return this.#thread.term();
   }
 }
 
-const adopted = new WeakSet<object>();
-
-function checkContextOptions(options: ContextOptions): { blocky: boolean; maxSockets: number } {
+function checkContextOptions(options: unknown): ThreadOptions {
   if (options === null || typeof options !== "object") throw zerr("EINVAL", "new Context: options must be an object");
-  for (const k of Object.keys(options)) {
-    if (k !== "blocky" && k !== "maxSockets" && k !== "ioThreads") throw zerr("EINVAL", `new Context: unknown option "${k}"`);
+  const o = options as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (k !== "blocky" && k !== "maxSockets" && k !== "ioThreads") {
+      throw zerr("EINVAL", `new Context: unknown option "${k}" (options are blocky, maxSockets, ioThreads)`);
+    }
   }
-  const blocky = options.blocky ?? true;
+  const blocky = o.blocky ?? true;
   if (typeof blocky !== "boolean") throw zerr("EINVAL", "new Context: blocky must be a boolean");
-  const maxSockets = options.maxSockets ?? 1023;
-  if (!Number.isInteger(maxSockets) || maxSockets < 1) throw zerr("EINVAL", "new Context: maxSockets must be a positive integer");
+  const maxSockets = o.maxSockets ?? 1023;
+  if (typeof maxSockets !== "number" || !Number.isInteger(maxSockets) || maxSockets < 1) {
+    throw zerr("EINVAL", "new Context: maxSockets must be a positive integer");
+  }
+  const ioThreads = o.ioThreads ?? 0;
+  if (typeof ioThreads !== "number" || !Number.isInteger(ioThreads) || ioThreads < 0 || ioThreads > 64) {
+    throw zerr("EINVAL", "new Context: ioThreads must be an integer from 0 to 64");
+  }
   return { blocky, maxSockets };
+}
+
+/** Checks a handle from share(); EINVAL for anything else (a forged or mangled one). */
+function checkHandle(handle: unknown): ContextHandle {
+  const bad = (): Error => zerr("EINVAL", "Context.attach: not a handle from ctx.share() (pass it with its transferList)");
+  if (typeof handle !== "object" || handle === null) throw bad();
+  const h = handle as Record<string, unknown>;
+  if (
+    h.kind !== "zocket.context" ||
+    typeof h.contextId !== "string" ||
+    typeof h.path !== "string" ||
+    !/^0(\.[1-9][0-9]*)+$/.test(h.path) ||
+    !(h.port instanceof MessagePort) ||
+    typeof h.blocky !== "boolean" ||
+    typeof h.maxSockets !== "number" ||
+    !Number.isInteger(h.maxSockets) ||
+    h.maxSockets < 1 ||
+    typeof h.sharedBy !== "number"
+  ) {
+    throw bad();
+  }
+  return h as unknown as ContextHandle;
+}
+
+/** " (did you mean X?)" for a socket type in another case ("push", "Dealer"). */
+function typeHint(type: unknown): string {
+  if (typeof type !== "string") return "";
+  const upper = type.toUpperCase();
+  return isSocketType(upper) ? ` (did you mean "${upper}"?)` : "";
 }

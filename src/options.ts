@@ -104,6 +104,57 @@ const SPECS: { [K in OptionName]: { def: SocketOptionValues[K] | "context"; chec
 
 export const OPTION_NAMES = Object.keys(SPECS) as OptionName[];
 
+/** zeromq.js and libzmq spellings that are options here under another name. */
+const ALIASES: Record<string, OptionName> = {
+  sendHwm: "sendHighWaterMark",
+  sndhwm: "sendHighWaterMark",
+  receiveHwm: "receiveHighWaterMark",
+  recvHwm: "receiveHighWaterMark",
+  rcvhwm: "receiveHighWaterMark",
+  mandatory: "routerMandatory",
+  handover: "routerHandover",
+  relaxed: "reqRelaxed",
+  correlate: "reqCorrelate",
+  verbose: "xpubVerbose",
+  noDrop: "xpubNoDrop",
+  identity: "routingId",
+  maxMsgSize: "maxMessageSize",
+  reconnectIvl: "reconnectInterval",
+  reconnectIvlMax: "reconnectMaxInterval",
+  handshakeIvl: "handshakeInterval",
+  heartbeatIvl: "heartbeatInterval",
+};
+
+/** " (did you mean X?)" for a misspelt or zeromq.js-named option, or "". */
+export function optionHint(name: string): string {
+  const alias = ALIASES[name];
+  if (alias !== undefined) return ` (did you mean ${alias}?)`;
+  const lower = name.toLowerCase();
+  let best: OptionName | null = null;
+  let bestDistance = 3;
+  for (const option of OPTION_NAMES) {
+    const d = editDistance(lower, option.toLowerCase());
+    if (d < bestDistance) {
+      best = option;
+      bestDistance = d;
+    }
+  }
+  return best !== null ? ` (did you mean ${best}?)` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 99;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
 export function isOptionName(name: string): name is OptionName {
   return Object.prototype.hasOwnProperty.call(SPECS, name);
 }
@@ -126,7 +177,7 @@ export function applyOptions(into: SocketOptionValues, options: unknown, where: 
   if (options === undefined || options === null) return;
   if (typeof options !== "object") throw zerr("EINVAL", `${where}: options must be an object`);
   for (const [name, value] of Object.entries(options)) {
-    if (!isOptionName(name)) throw zerr("EINVAL", `${where}: unknown option "${name}"`);
+    if (!isOptionName(name)) throw zerr("EINVAL", `${where}: unknown option "${name}"${optionHint(name)}`);
     (into as unknown as Record<string, unknown>)[name] = checkOption(name, value);
   }
 }
@@ -136,7 +187,14 @@ export function cloneOptions(o: SocketOptionValues): SocketOptionValues {
   return { ...o, routingId: o.routingId === null ? null : Buffer.from(o.routingId) };
 }
 
-export function reviveOptions(o: SocketOptionValues): SocketOptionValues {
-  const r = o.routingId as unknown as Uint8Array | null;
-  return { ...o, routingId: r === null ? null : Buffer.from(r.buffer, r.byteOffset, r.byteLength) };
+/** Options that arrived from another thread (a detached socket, maybe forged): every value checked again. */
+export function reviveOptions(raw: unknown, where: string): SocketOptionValues {
+  if (typeof raw !== "object" || raw === null) throw zerr("EINVAL", `${where}: malformed options`);
+  const values = raw as Record<string, unknown>;
+  const out = defaultOptions(0) as unknown as Record<string, unknown>;
+  for (const name of OPTION_NAMES) {
+    if (!(name in values)) throw zerr("EINVAL", `${where}: option ${name} is missing`);
+    out[name] = checkOption(name, values[name]);
+  }
+  return out as unknown as SocketOptionValues;
 }

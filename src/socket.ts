@@ -1,19 +1,19 @@
 /**
- * The public Socket: a thin facade over the socket core of its type. The core
- * can be frozen and moved to another thread (detach/adopt); the facade left
- * behind then throws ENOTSOCK on every call.
+ * The public Socket: a thin facade over the socket core of its type. It
+ * checks arguments and forwards; the core owns every fact about the socket.
+ * The core can be frozen and moved to another thread (detach/adopt); the
+ * facade left behind then throws ENOTSOCK on every call.
  */
-import type { Transferable } from "./util/transfer.js";
 import { zerr, ZocketError } from "./errors.js";
 import type { Message } from "./msg.js";
-import type { SocketTypeName } from "./pipe/pipe.js";
-import { checkOption, OPTION_NAMES, type SocketOptionValues } from "./options.js";
-import { SocketBase, type SocketState } from "./socket/socket-base.js";
-import { XSubSocket } from "./socket/pubsub.js";
+import { checkOption, OPTION_NAMES, optionHint, type SocketOptionValues } from "./options.js";
 import type { SocketEvents } from "./events.js";
+import type { SocketTypeName } from "./socket-type.js";
+import type { SocketBase } from "./socket/socket-base.js";
+import { socketTransferables, type SocketState } from "./socket/migration.js";
+import { XSubSocket } from "./socket/pubsub.js";
 import type { ThreadContext } from "./thread/thread-context.js";
-import { parseEndpoint } from "./transport/endpoint.js";
-import { NetTransports } from "./transport/net-transport.js";
+import type { Transferable } from "./util/transfer.js";
 
 export type SocketType = SocketTypeName;
 
@@ -58,60 +58,24 @@ export class Socket implements AsyncIterable<Buffer[]> {
     return core;
   }
 
-  #open(what: string): SocketBase {
-    const core = this.#live(what);
-    const err = core.usable(what);
-    if (err !== null) throw err;
-    return core;
-  }
-
-  async bind(endpoint: string): Promise<string> {
-    const core = this.#open("bind");
-    const ep = parseEndpoint(endpoint, `${this.#type}.bind`);
-    if (ep.transport === "inproc") {
-      await this.#thread.bindInproc(core, ep.text);
-      core.events.emit({ type: "bind", address: ep.text });
-      return ep.text;
-    }
-    core.net ??= new NetTransports(core);
-    return core.net.bind(ep);
+  /** Resolves with the endpoint actually bound (`tcp://…:*` picks a port, `ipc://*` a path). */
+  bind(endpoint: string): Promise<string> {
+    const core = this.#core;
+    if (core === null) return Promise.reject(zerr("ENOTSOCK", `${this.#type}.bind: the socket was detached for migration`));
+    return core.bind(endpoint);
   }
 
   async unbind(endpoint: string): Promise<void> {
-    const core = this.#open("unbind");
-    const ep = parseEndpoint(endpoint, `${this.#type}.unbind`);
-    if (ep.transport === "inproc") {
-      if (!core.bound.has(ep.text)) throw zerr("ENOENT", `${this.#type}.unbind: ${ep.text} is not bound by this socket`);
-      this.#thread.unbindInproc(core, ep.text);
-      core.events.emit({ type: "unbind", address: ep.text });
-      return;
-    }
-    if (core.net !== null && core.net.unbind(ep.text)) return;
-    if (core.netLinks.some((l) => l.unbind(ep.text))) return;
-    throw zerr("ENOENT", `${this.#type}.unbind: ${ep.text} is not bound by this socket`);
+    this.#live("unbind").unbind(endpoint);
   }
 
+  /** Returns at once; connects (and reconnects) in the background. */
   connect(endpoint: string): void {
-    const core = this.#open("connect");
-    const ep = parseEndpoint(endpoint, `${this.#type}.connect`);
-    if (ep.transport === "inproc") {
-      this.#thread.connectInproc(core, ep.text);
-      return;
-    }
-    core.net ??= new NetTransports(core);
-    core.connected.add(ep.text);
-    core.net.connect(ep);
+    this.#live("connect").connect(endpoint);
   }
 
   disconnect(endpoint: string): void {
-    const core = this.#open("disconnect");
-    const ep = parseEndpoint(endpoint, `${this.#type}.disconnect`);
-    if (!core.connected.has(ep.text)) throw zerr("ENOENT", `${this.#type}.disconnect: not connected to ${ep.text}`);
-    if (ep.transport === "inproc") this.#thread.disconnectInproc(core, ep.text);
-    else {
-      core.connected.delete(ep.text);
-      if (core.net === null || !core.net.disconnect(ep.text)) core.netLinks.some((l) => l.disconnect(ep.text));
-    }
+    this.#live("disconnect").disconnect(endpoint);
   }
 
   /** Queues one message (a frame or an array of frames); resolves once queued. */
@@ -138,15 +102,18 @@ export class Socket implements AsyncIterable<Buffer[]> {
   }
 
   subscribe(...prefixes: (string | Uint8Array)[]): void {
-    const core = this.#open("subscribe");
-    if (!(core instanceof XSubSocket)) throw zerr("ENOTSUP", `${this.#type}.subscribe: only SUB and XSUB sockets subscribe`);
-    core.subscribe(prefixes);
+    this.#subscriber("subscribe").subscribe(prefixes);
   }
 
   unsubscribe(...prefixes: (string | Uint8Array)[]): void {
-    const core = this.#open("unsubscribe");
-    if (!(core instanceof XSubSocket)) throw zerr("ENOTSUP", `${this.#type}.unsubscribe: only SUB and XSUB sockets subscribe`);
-    core.unsubscribe(prefixes);
+    this.#subscriber("unsubscribe").unsubscribe(prefixes);
+  }
+
+  #subscriber(what: string): XSubSocket {
+    const core = this.#live(what);
+    core.check(what);
+    if (!(core instanceof XSubSocket)) throw zerr("ENOTSUP", `${this.#type}.${what}: only SUB and XSUB sockets subscribe`);
+    return core;
   }
 
   /** Returns at once; queued messages keep flowing for up to `linger` ms. Idempotent. */
@@ -154,13 +121,16 @@ export class Socket implements AsyncIterable<Buffer[]> {
     this.#core?.close();
   }
 
-  /** Freezes the socket for migration to another thread; this object is dead afterwards. */
+  /**
+   * Freezes the socket for migration to another thread; this object is dead
+   * afterwards. EAGAIN while a bind() is still settling.
+   */
   detach(): DetachedSocket {
     const core = this.#live("detach");
     if (core.closed) throw zerr("ENOTSOCK", `${this.#type}.detach: the socket is closed`);
     const state = this.#thread.detachSocket(core);
     this.#core = null;
-    return { kind: "zocket.socket", type: this.#type, state, transferList: SocketBase.transferables(state) };
+    return { kind: "zocket.socket", type: this.#type, state, transferList: socketTransferables(state) };
   }
 
   static {
@@ -173,9 +143,24 @@ export class Socket implements AsyncIterable<Buffer[]> {
         },
         set(this: Socket, value: unknown) {
           const core = this.#live(name);
-          (core.options as unknown as Record<string, unknown>)[name] = checkOption(name, value);
+          if (core.closed) throw zerr("ENOTSOCK", `${this.#type}.${name}: the socket is closed`);
+          core.setOption(name, checkOption(name, value));
         },
       });
     }
+    // The end of the prototype chain refuses assignments to names that are
+    // neither options nor members, so a typo (`sock.sendHwm = 5`) throws
+    // instead of creating a property nobody reads, in strict and sloppy code
+    // alike. Reads never reach it: members and options are found first.
+    Object.setPrototypeOf(
+      Socket.prototype,
+      new Proxy(Object.prototype, {
+        set(target, prop, value, receiver) {
+          if (typeof prop === "symbol") return Reflect.set(target, prop, value, receiver);
+          const type = receiver instanceof Socket ? receiver.type : "socket";
+          throw zerr("EINVAL", `${type}: "${prop}" is not an option or property of a socket${optionHint(prop)}`);
+        },
+      }),
+    );
   }
 }

@@ -1,40 +1,29 @@
 /**
- * One end of a bidirectional message pipe between a socket and its peer (another
- * socket over inproc, or a session/engine for tcp and ipc).
+ * One end of a bidirectional message pipe between a socket and its peer
+ * (another socket over inproc, or a session for tcp and ipc): libzmq's
+ * pipe_t. The end is one state machine; how messages reach the other end is
+ * its link (links.ts): a same-thread link pushes straight into the peer's
+ * queue, a port link batches over a MessagePort with credit-based flow
+ * control. Migrating a socket swaps a same-thread link for a port link
+ * (migration.ts); nothing else here changes.
  *
- * An end works in one of two modes:
- *  - local: both ends live in this thread; a write pushes straight into the
- *    peer's inbound queue and wakes the peer's socket only if it was asleep;
- *  - port: the peer is (or may be) in another thread; writes are packed into one
- *    ArrayBuffer per tick and posted on a MessagePort; the reader returns credit
- *    every low-water-mark messages (libzmq's hwm/lwm scheme).
- * A local pipe turns into a port pipe when one of its sockets migrates, and a
- * port pipe migrates by transferring its port: messages in flight follow it.
+ * Flow control is libzmq's: a writer may have `hwm` messages outstanding
+ * (its SNDHWM plus the reader's RCVHWM); the reader returns credit every
+ * low-water-mark messages; a writer is woken only when it was blocked, a
+ * reader only when it was asleep.
  *
  * Shutdown follows libzmq's pipe handshake: `terminate()` sends TERM behind
- * the data already written (a delimiter); the peer acknowledges once its socket
- * has read up to the delimiter (or at once when it does not wait, "nodelay");
- * TERM_ACK ends the pipe. A peer whose thread dies closes the port: the end is
- * terminated on the spot.
+ * the data already written (the delimiter); the other end acknowledges once
+ * its socket has read up to the delimiter, or at once if it does not wait
+ * (`delay` false: its socket never reads). A peer that vanishes (its thread
+ * died, or its linger ran out) leaves what it had delivered readable up to a
+ * delimiter, as libzmq's pipes do: only what never reached us is lost.
  */
-import type { Transferable } from "../util/transfer.js";
-import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Deque } from "../util/deque.js";
 import type { Msg } from "../msg.js";
-import { packBatch, unpackBatch } from "./batch.js";
-import { SubscriptionTrie, type TrieEntry } from "../socket/trie.js";
+import type { EndInfo } from "../protocols.js";
 
-export type SocketTypeName =
-  | "PAIR" | "PUB" | "SUB" | "XPUB" | "XSUB" | "REQ" | "REP" | "DEALER" | "ROUTER" | "PUSH" | "PULL";
-
-/** What one end tells the other about its socket. */
-export interface EndInfo {
-  type: SocketTypeName;
-  routingId: Uint8Array;
-  sndhwm: number;
-  rcvhwm: number;
-  conflate: boolean;
-}
+export type { EndInfo } from "../protocols.js";
 
 /** The owner of a pipe end (a socket, or a session for tcp/ipc). */
 export interface PipeSink {
@@ -42,7 +31,7 @@ export interface PipeSink {
   readActivated(pipe: Pipe): void;
   /** The pipe has room again after a write found it full. */
   writeActivated(pipe: Pipe): void;
-  /** The pipe is gone (handshake finished, or the peer's thread died). Called once. */
+  /** The pipe is gone (handshake finished, or the peer vanished and we read up to its end). Called once. */
   pipeTerminated(pipe: Pipe): void;
   /** The peer's EndInfo became known (port pipes learn it from a HELLO). */
   pipeHello(pipe: Pipe): void;
@@ -50,34 +39,54 @@ export interface PipeSink {
   pipeHiccup?(pipe: Pipe): void;
 }
 
-const ACTIVE = 0;
-const TERM_SENT = 1; // we started the shutdown; waiting for TERM_ACK
-const DRAINING = 2; // the peer started it; our socket still reads up to the delimiter
-const TERMINATED = 3;
+/** How an end reaches the other end: the strategy a Pipe runs over (links.ts). */
+export interface PipeLink {
+  /** Messages written towards the peer and not yet read there (what the high-water mark bounds). */
+  outstanding(): number;
+  /** Carries one whole message to the peer. */
+  send(msg: Msg): void;
+  /** Our socket read one message; `left` remain queued at this end. */
+  consumed(left: number): void;
+  /** Conflation dropped `n` unread messages at this end. */
+  dropped(n: number): void;
+  hello(info: EndInfo): void;
+  hiccup(): void;
+  term(): void;
+  termAck(): void;
+  /** Hands messages batched in this thread to the peer now. */
+  flush(): void;
+  /** Drops messages batched in this thread (they never left it). */
+  discardUnsent(): void;
+  /** Lets go of the peer; `abrupt`: it learns the end as if our thread had died. */
+  close(abrupt: boolean): void;
+}
 
-/** Sentinel queued behind the last message of a peer that is shutting down. */
-const DELIMITER: Msg = Object.freeze([]) as unknown as Msg;
+/** The link of an end whose peer is gone (or that is not linked yet): everything is a no-op. */
+export const DEAD_LINK: PipeLink = Object.freeze({
+  outstanding: () => 0,
+  send: () => {},
+  consumed: () => {},
+  dropped: () => {},
+  hello: () => {},
+  hiccup: () => {},
+  term: () => {},
+  termAck: () => {},
+  flush: () => {},
+  discardUnsent: () => {},
+  close: () => {},
+});
 
-// Port protocol. Plain objects: structured clone handles them cheaply.
-const K_HELLO = 0;
-const K_DATA = 1;
-const K_CREDIT = 2;
-const K_TERM = 3;
-const K_TERM_ACK = 4;
-const K_HICCUP = 5;
-type PortMsg =
-  | { k: typeof K_HELLO; info: EndInfo }
-  | { k: typeof K_DATA; b: ArrayBuffer }
-  | { k: typeof K_CREDIT; r: number }
-  | { k: typeof K_TERM; d: boolean }
-  | { k: typeof K_TERM_ACK }
-  | { k: typeof K_HICCUP };
+export const ACTIVE = 0;
+/** We started the shutdown; waiting for TERM_ACK. */
+export const TERM_SENT = 1;
+/** The peer ended (TERM, or it vanished); our socket still reads up to the delimiter. */
+export const DRAINING = 2;
+export const TERMINATED = 3;
+export type PipeStateName = typeof ACTIVE | typeof TERM_SENT | typeof DRAINING | typeof TERMINATED;
 
-/** Flush a port batch early past these sizes (keeps latency and memory bounded). */
-const FLUSH_MSGS = 512;
-const FLUSH_BYTES = 256 * 1024;
+/** Sentinel queued behind the last message of a peer that has ended. */
+export const DELIMITER: Msg = Object.freeze([]) as unknown as Msg;
 
-/** libzmq's low-water mark: credit is returned in steps of this many messages. */
 /**
  * The bound on messages in flight between a writer and a reader: the sum of
  * their marks, 0 (unlimited) if either is 0. A negative mark (a session's end
@@ -88,37 +97,9 @@ export function hwmSum(sndhwm: number, rcvhwm: number): number {
   return Math.max(0, sndhwm) + Math.max(0, rcvhwm);
 }
 
+/** libzmq's low-water mark: credit is returned in steps of this many messages. */
 export function lwmOf(hwm: number): number {
   return hwm > 2048 ? hwm - 1024 : (hwm + 1) >> 1;
-}
-
-/** Everything needed to revive a port-mode end in another thread. */
-export interface PipeState {
-  port: MessagePort;
-  own: EndInfo;
-  delay: boolean;
-  peer: EndInfo | null;
-  state: number;
-  inq: ArrayBuffer | null;
-  delimiter: boolean;
-  written: number;
-  peerRead: number;
-  readCount: number;
-  creditSent: number;
-  endpoint: string;
-  routingId: Uint8Array | null;
-  subs: TrieEntry[] | null;
-  attached: boolean;
-}
-
-// One setImmediate flushes every port pipe written in this tick.
-let flushQueue: Pipe[] = [];
-let flushScheduled = false;
-function flushAll(): void {
-  flushScheduled = false;
-  const q = flushQueue;
-  flushQueue = [];
-  for (let i = 0; i < q.length; i++) q[i]!.flush();
 }
 
 export class Pipe {
@@ -129,90 +110,26 @@ export class Pipe {
   delay = true;
   /** The endpoint (bind or connect) this pipe came from, for unbind/disconnect. */
   endpoint = "";
-  /** Per-socket bookkeeping: ROUTER's identity for this peer, PUB's subscriptions. */
+  /** ROUTER's identity for this peer (libzmq keeps it on the pipe too). */
   routingId: Buffer | null = null;
-  subs: SubscriptionTrie | null = null;
   /** Set by the socket once it has taken the pipe in (xattach). */
   attached = false;
 
-  private state = ACTIVE;
-  private inq = new Deque<Msg>();
-  private readerAsleep = true;
-  private writerBlocked = false;
+  /** @internal The way to the other end (links.ts, migration.ts). */
+  link: PipeLink = DEAD_LINK;
+  /** @internal */
+  state: PipeStateName = ACTIVE;
+  /** @internal Messages that reached this end, the delimiter last once the peer ended. */
+  readonly inq = new Deque<Msg>();
+  /** @internal */
+  readerAsleep = true;
+  /** @internal */
+  writerBlocked = false;
   private terminatedNotified = false;
 
-  // local mode
-  private other: Pipe | null = null;
-  // port mode
-  private port: MessagePort | null = null;
-  private out: Msg[] = [];
-  private outBytes = 0;
-  private flushPending = false;
-  private written = 0;
-  private peerRead = 0;
-  private readCount = 0;
-  private creditSent = 0;
-
-  private constructor(own: EndInfo) {
+  /** @internal Use the factories in links.ts. */
+  constructor(own: EndInfo) {
     this.own = own;
-  }
-
-  /** Two ends in this thread. */
-  static localPair(a: EndInfo, b: EndInfo): [Pipe, Pipe] {
-    const pa = new Pipe(a);
-    const pb = new Pipe(b);
-    pa.other = pb;
-    pb.other = pa;
-    pa.peer = b;
-    pb.peer = a;
-    return [pa, pb];
-  }
-
-  /**
-   * A local pair where `b`'s peer (a session) does not know yet who is behind
-   * it: the remote socket's identity comes with the handshake (`announce`).
-   */
-  static localPairPending(a: EndInfo, b: EndInfo): [Pipe, Pipe] {
-    const pair = Pipe.localPair(a, b);
-    pair[0].peer = null;
-    return pair;
-  }
-
-  /** Tells the other end who is behind this one (after a handshake). */
-  announce(info: EndInfo): void {
-    this.own = info;
-    const other = this.other;
-    if (other !== null) {
-      other.peer = info;
-      other.sink?.pipeHello(other);
-      other.wakeWriterIfRoom();
-    } else this.post({ k: K_HELLO, info });
-  }
-
-  /** Tells the other end that the connection behind this end was re-established. */
-  hiccup(): void {
-    const other = this.other;
-    if (other !== null) other.sink?.pipeHiccup?.(other);
-    else this.post({ k: K_HICCUP });
-  }
-
-  /**
-   * An end over `port`; announces itself with a HELLO, unless `hello` is
-   * false (a session whose peer is not known yet: `announce` says it later).
-   */
-  static overPort(port: MessagePort, own: EndInfo, hello = true): Pipe {
-    const p = new Pipe(own);
-    p.listen(port);
-    if (hello) port.postMessage({ k: K_HELLO, info: own } satisfies PortMsg);
-    return p;
-  }
-
-  get isLocal(): boolean {
-    return this.other !== null;
-  }
-
-  get isActive(): boolean {
-    return this.state === ACTIVE;
   }
 
   get isTerminated(): boolean {
@@ -225,25 +142,37 @@ export class Pipe {
     return n > 0 && this.inq.peekLast() === DELIMITER ? n - 1 : n;
   }
 
+  /** Tells the other end who is behind this one (after a handshake). */
+  announce(info: EndInfo): void {
+    this.own = info;
+    this.link.hello(info);
+  }
+
+  /** Tells the other end that the connection behind this end was re-established. */
+  hiccup(): void {
+    this.link.hiccup();
+  }
+
+  /** Hands batched messages to the peer now (port links batch per tick). */
+  flush(): void {
+    this.link.flush();
+  }
+
   // ---------------------------------------------------------------- writing
 
   /** The number of messages that may be outstanding towards the peer; 0 = unlimited. */
-  private limit(): number {
+  limit(): number {
     const peer = this.peer;
     if (this.own.conflate || (peer !== null && peer.conflate)) return 0;
     if (peer === null) return Math.max(0, this.own.sndhwm);
     return hwmSum(this.own.sndhwm, peer.rcvhwm);
   }
 
-  private outstanding(): number {
-    return this.other !== null ? this.other.inq.length : this.written - this.peerRead;
-  }
-
   /** True if a message can be written now; if not, the sink is woken when it can. */
   checkWrite(): boolean {
     if (this.state !== ACTIVE) return false;
     const limit = this.limit();
-    if (limit === 0 || this.outstanding() < limit) return true;
+    if (limit === 0 || this.link.outstanding() < limit) return true;
     this.writerBlocked = true;
     return false;
   }
@@ -251,51 +180,15 @@ export class Pipe {
   /** Writes a whole message; false (and nothing written) when full or shutting down. */
   write(msg: Msg): boolean {
     if (!this.checkWrite()) return false;
-    this.push(msg);
+    this.link.send(msg);
     return true;
   }
 
   /** Writes regardless of the high-water mark (subscriptions, probes). */
   forceWrite(msg: Msg): boolean {
     if (this.state !== ACTIVE) return false;
-    this.push(msg);
+    this.link.send(msg);
     return true;
-  }
-
-  private push(msg: Msg): void {
-    const other = this.other;
-    if (other !== null) {
-      if (this.own.conflate || other.own.conflate) other.conflateQueued();
-      other.inq.push(msg);
-      if (other.readerAsleep) {
-        other.readerAsleep = false;
-        other.sink?.readActivated(other);
-      }
-      return;
-    }
-    if (this.own.conflate) this.out.length = 0;
-    this.out.push(msg);
-    this.written++;
-    for (let i = 0; i < msg.length; i++) this.outBytes += msg[i]!.length + 4;
-    if (this.out.length >= FLUSH_MSGS || this.outBytes >= FLUSH_BYTES) this.flush();
-    else if (!this.flushPending) {
-      this.flushPending = true;
-      flushQueue.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushAll);
-      }
-    }
-  }
-
-  /** Posts the pending batch (port mode). */
-  flush(): void {
-    this.flushPending = false;
-    if (this.out.length === 0 || this.port === null) return;
-    const batch = packBatch(this.out);
-    this.out = [];
-    this.outBytes = 0;
-    this.port.postMessage({ k: K_DATA, b: batch.buf } satisfies PortMsg, [batch.buf]);
   }
 
   // ---------------------------------------------------------------- reading
@@ -328,37 +221,96 @@ export class Pipe {
       this.delimiterReached();
       return null;
     }
-    this.afterRead();
+    this.link.consumed(this.inq.length);
     return msg;
   }
 
-  private afterRead(): void {
-    const other = this.other;
-    if (other !== null) {
-      if (other.writerBlocked) {
-        const limit = other.limit();
-        if (limit === 0 || this.inq.length <= limit - lwmOf(limit)) {
-          other.writerBlocked = false;
-          other.sink?.writeActivated(other);
-        }
-      }
+  // ---------------------------------------------------------------- events from the link
+
+  /** @internal A message from the peer (not yet announced to the sink: see arrivalsDone). */
+  arrive(msg: Msg): void {
+    if (this.own.conflate || (this.peer !== null && this.peer.conflate)) this.conflateQueued();
+    this.inq.push(msg);
+  }
+
+  /** @internal Wakes the reader after one or more arrivals. */
+  arrivalsDone(): void {
+    if (this.readerAsleep && this.inq.length > 0) {
+      this.readerAsleep = false;
+      this.sink?.readActivated(this);
+    }
+  }
+
+  /** @internal Whether data from the peer is still wanted (not while we shut down). */
+  get accepting(): boolean {
+    return this.state === ACTIVE;
+  }
+
+  /** @internal */
+  onHello(info: EndInfo): void {
+    this.peer = info;
+    this.sink?.pipeHello(this);
+    this.wakeWriterIfRoom();
+  }
+
+  /** @internal */
+  onHiccup(): void {
+    this.sink?.pipeHiccup?.(this);
+  }
+
+  /** @internal The peer read or dropped some of what we wrote. */
+  wakeWriterIfRoom(): void {
+    if (!this.writerBlocked || this.state !== ACTIVE) return;
+    const limit = this.limit();
+    if (limit === 0 || this.link.outstanding() < limit) {
+      this.writerBlocked = false;
+      this.sink?.writeActivated(this);
+    }
+  }
+
+  /** @internal The peer ended the pipe: read up to its delimiter (if we read at all), then acknowledge. */
+  onTerm(): void {
+    if (this.state === TERM_SENT) {
+      // Both ends shut down at once: acknowledge theirs, wait for ours.
+      this.link.termAck();
       return;
     }
-    this.readCount++;
-    const step = this.creditStep();
-    if (this.readCount - this.creditSent >= step || this.inq.length === 0) this.sendCredit();
+    if (this.state !== ACTIVE) return;
+    if (!this.delay || this.inq.length === 0) {
+      this.inq.clear();
+      this.finish(true);
+      return;
+    }
+    this.drain();
   }
 
-  private creditStep(): number {
-    const peer = this.peer;
-    const limit = peer === null ? 0 : hwmSum(peer.sndhwm, this.own.rcvhwm);
-    return limit === 0 ? 256 : lwmOf(limit);
+  /** @internal */
+  onTermAck(): void {
+    if (this.state === TERM_SENT) this.finish(false);
   }
 
-  private sendCredit(): void {
-    if (this.port === null || this.readCount === this.creditSent) return;
-    this.creditSent = this.readCount;
-    this.post({ k: K_CREDIT, r: this.readCount });
+  /**
+   * @internal The peer vanished without a handshake (its thread died, its
+   * linger ran out). What it delivered stays readable up to a delimiter.
+   */
+  onPeerGone(): void {
+    this.link = DEAD_LINK;
+    if (this.state === TERMINATED || this.state === DRAINING) return;
+    if (this.state === ACTIVE && this.delay && this.inq.length > 0) {
+      this.drain();
+      return;
+    }
+    this.inq.clear();
+    this.finish(false);
+  }
+
+  private drain(): void {
+    this.state = DRAINING;
+    this.inq.push(DELIMITER);
+    if (this.readerAsleep) {
+      this.readerAsleep = false;
+      this.sink?.readActivated(this);
+    }
   }
 
   /** Conflation keeps only the newest message (never the delimiter). */
@@ -368,100 +320,56 @@ export class Pipe {
       this.inq.pop();
       dropped++;
     }
-    if (dropped > 0 && this.port !== null) {
-      this.readCount += dropped;
-      this.sendCredit();
-    }
+    if (dropped > 0) this.link.dropped(dropped);
   }
 
   // ---------------------------------------------------------------- shutdown
 
   /**
-   * Starts the shutdown handshake. `delay`: the peer gets what was written so
-   * far before the delimiter (linger); otherwise it drops it (linger 0).
+   * Starts the shutdown handshake. `flush`: what was written so far still
+   * goes to the peer, ahead of the delimiter (linger); otherwise what has not
+   * left this thread yet is dropped (linger 0, disconnect).
    */
-  terminate(delay: boolean): void {
+  terminate(flush: boolean): void {
     if (this.state === TERMINATED || this.state === TERM_SENT) return;
     if (this.state === DRAINING) {
-      // The peer is already shutting down: acknowledge now and drop what it sent.
+      // The peer ended first: acknowledge now and drop what it sent.
       this.inq.clear();
       this.finish(true);
       return;
     }
-    if (this.port !== null) {
-      if (delay) this.flush();
-      else {
-        this.written -= this.out.length;
-        this.out = [];
-        this.outBytes = 0;
-      }
-    }
+    if (flush) this.link.flush();
+    else this.link.discardUnsent();
     this.state = TERM_SENT;
     this.inq.clear();
-    this.control({ k: K_TERM, d: !delay });
+    this.link.term();
   }
 
   /**
-   * Ends the pipe now, without a handshake (linger ran out): both ends drop
-   * what they hold; the peer sees what it would see if our thread had died.
+   * Ends the pipe now, without a handshake (linger ran out): we drop what we
+   * hold; the peer sees what it would see if our thread had died.
    */
   abort(): void {
     if (this.state === TERMINATED) return;
-    const other = this.other;
+    const link = this.link;
+    this.link = DEAD_LINK;
     this.inq.clear();
-    this.out = [];
+    link.discardUnsent();
     this.finish(false);
-    if (other !== null) other.onPortClosed();
-  }
-
-  private onTerm(discard: boolean): void {
-    if (this.state === TERM_SENT) {
-      // Both ends shut down at once: acknowledge theirs, wait for ours.
-      this.control({ k: K_TERM_ACK });
-      return;
-    }
-    if (this.state !== ACTIVE) return;
-    if (discard || !this.delay || this.inq.length === 0) {
-      this.inq.clear();
-      this.finish(true);
-      return;
-    }
-    this.state = DRAINING;
-    this.inq.push(DELIMITER);
-    if (this.readerAsleep) {
-      this.readerAsleep = false;
-      this.sink?.readActivated(this);
-    }
+    link.close(true);
   }
 
   private delimiterReached(): void {
     if (this.state === DRAINING) this.finish(true);
   }
 
-  private onTermAck(): void {
-    if (this.state === TERM_SENT) this.finish(false);
-  }
-
-  /** The peer vanished (its thread died or its port was closed). */
-  private onPortClosed(): void {
-    if (this.state === TERMINATED) return;
-    this.inq.clear();
-    this.out = [];
-    this.finish(false);
-  }
-
   private finish(ack: boolean): void {
     this.state = TERMINATED;
-    if (ack) this.control({ k: K_TERM_ACK });
-    const other = this.other;
-    if (other !== null) this.other = null;
-    if (this.port !== null) {
-      const port = this.port;
-      this.port = null;
-      port.removeAllListeners();
-      port.close();
-    }
-    if (this.writerBlocked) this.writerBlocked = false;
+    const link = this.link;
+    this.link = DEAD_LINK;
+    if (ack) link.termAck();
+    link.close(false);
+    this.writerBlocked = false;
     if (!this.terminatedNotified) {
       this.terminatedNotified = true;
       // Deferred: the socket may be iterating its pipe list right now.
@@ -469,167 +377,11 @@ export class Pipe {
     }
   }
 
-  /** Control messages: synchronous to a local peer, posted to a remote one. */
-  private control(m: PortMsg): void {
-    const other = this.other;
-    if (other !== null) {
-      if (m.k === K_TERM) other.onTerm(m.d);
-      else if (m.k === K_TERM_ACK) other.onTermAck();
-      return;
-    }
-    this.post(m);
-  }
-
-  private post(m: PortMsg): void {
-    if (this.port === null) return;
-    try {
-      this.port.postMessage(m);
-    } catch {
-      // The port is closed: the close event (or its absence) ends the pipe.
-    }
-  }
-
-  // ---------------------------------------------------------------- port mode
-
-  private listen(port: MessagePort): void {
-    this.port = port;
-    port.on("message", this.onPortMessage);
-    port.on("close", this.onClose);
-    // Pipes never keep a thread alive by themselves: pending operations do.
-    port.unref();
-  }
-
-  private onClose = (): void => this.onPortClosed();
-
-  private onPortMessage = (m: PortMsg): void => {
-    switch (m.k) {
-      case K_DATA: {
-        if (this.state !== ACTIVE) {
-          // Shutting down: drop, but keep the writer's credit flowing.
-          this.readCount += unpackBatch(m.b, () => {});
-          this.sendCredit();
-          return;
-        }
-        const conflate = this.own.conflate || (this.peer !== null && this.peer.conflate);
-        unpackBatch(m.b, (msg) => {
-          if (conflate) this.conflateQueued();
-          this.inq.push(msg);
-        });
-        if (this.readerAsleep && this.inq.length > 0) {
-          this.readerAsleep = false;
-          this.sink?.readActivated(this);
-        }
-        return;
-      }
-      case K_CREDIT:
-        this.peerRead = m.r;
-        this.wakeWriterIfRoom();
-        return;
-      case K_HELLO:
-        this.peer = m.info;
-        this.sink?.pipeHello(this);
-        this.wakeWriterIfRoom();
-        return;
-      case K_TERM:
-        this.onTerm(m.d);
-        return;
-      case K_TERM_ACK:
-        this.onTermAck();
-        return;
-      case K_HICCUP:
-        this.sink?.pipeHiccup?.(this);
-        return;
-    }
-  };
-
-  private wakeWriterIfRoom(): void {
-    if (!this.writerBlocked || this.state !== ACTIVE) return;
-    const limit = this.limit();
-    if (limit === 0 || this.outstanding() < limit) {
-      this.writerBlocked = false;
-      this.sink?.writeActivated(this);
-    }
-  }
-
-  // ---------------------------------------------------------------- migration
-
-  /**
-   * Freezes this end for a move to another thread. A local pipe is first turned
-   * into a port pipe (its peer end switches in place; its socket notices nothing).
-   */
-  detach(): PipeState {
-    if (this.other !== null) this.splitLocal();
-    this.flush();
-    const port = this.port!;
-    port.removeAllListeners();
-    this.port = null;
-    const queued = this.inq.toArray();
-    const delimiter = queued.length > 0 && queued[queued.length - 1] === DELIMITER;
-    if (delimiter) queued.pop();
-    const state: PipeState = {
-      port,
-      own: this.own,
-      delay: this.delay,
-      peer: this.peer,
-      state: this.state,
-      inq: queued.length > 0 ? packBatch(queued).buf : null,
-      delimiter,
-      written: this.written,
-      peerRead: this.peerRead,
-      readCount: this.readCount,
-      creditSent: this.creditSent,
-      endpoint: this.endpoint,
-      routingId: this.routingId,
-      subs: this.subs !== null ? this.subs.entries() : null,
-      attached: this.attached,
-    };
+  /** @internal For migration: the end stops here without notifying anyone. */
+  retire(): void {
     this.sink = null;
     this.state = TERMINATED;
     this.terminatedNotified = true;
-    return state;
-  }
-
-  static transferables(s: PipeState): Transferable[] {
-    return s.inq !== null ? [s.port, s.inq] : [s.port];
-  }
-
-  /** Revives an end from `detach()` in this thread. */
-  static revive(s: PipeState): Pipe {
-    const p = new Pipe(s.own);
-    p.delay = s.delay;
-    p.peer = s.peer;
-    p.state = s.state;
-    p.written = s.written;
-    p.peerRead = s.peerRead;
-    p.readCount = s.readCount;
-    p.creditSent = s.creditSent;
-    p.endpoint = s.endpoint;
-    p.attached = s.attached;
-    p.routingId = s.routingId !== null ? Buffer.from(s.routingId.buffer, s.routingId.byteOffset, s.routingId.byteLength) : null;
-    if (s.subs !== null) p.subs = SubscriptionTrie.fromEntries(s.subs);
-    if (s.inq !== null) unpackBatch(s.inq, (m) => p.inq.push(m));
-    if (s.delimiter) p.inq.push(DELIMITER);
-    p.readerAsleep = p.inq.length === 0;
-    p.listen(s.port);
-    return p;
-  }
-
-  /**
-   * Turns a local pair into a port pair. Counters restart at the split: each
-   * writer has "written" exactly what the other end still holds unread.
-   */
-  private splitLocal(): void {
-    const other = this.other!;
-    const { port1, port2 } = new MessageChannel();
-    const countOf = (p: Pipe): number => p.inboundCount;
-    this.written = countOf(other);
-    other.written = countOf(this);
-    this.peerRead = this.readCount = this.creditSent = 0;
-    other.peerRead = other.readCount = other.creditSent = 0;
-    this.other = null;
-    other.other = null;
-    this.port = port2;
-    other.listen(port1);
-    // A writer already blocked stays blocked until credit comes over the port.
+    this.link = DEAD_LINK;
   }
 }

@@ -1,8 +1,8 @@
 /** One table: socket type name → implementation (JeroMQ's Sockets.java idea). */
-import type { SocketTypeName } from "../pipe/pipe.js";
+import type { SocketTypeName } from "../socket-type.js";
 import type { SocketOptionValues } from "../options.js";
-import type { MessagePort } from "node:worker_threads";
-import type { SocketBase, SocketHost } from "./socket-base.js";
+import type { SocketHost } from "./host.js";
+import type { SocketBase, SocketPorts } from "./socket-base.js";
 import { PairSocket } from "./pair.js";
 import { PushSocket, PullSocket } from "./pipeline.js";
 import { DealerSocket, RouterSocket } from "./dealer-router.js";
@@ -14,7 +14,7 @@ type Ctor = new (
   sid: string,
   options: SocketOptionValues,
   host: SocketHost,
-  ports?: { mailbox: MessagePort; address: MessagePort | null },
+  ports?: SocketPorts,
 ) => SocketBase;
 
 const IMPLEMENTATIONS: Record<SocketTypeName, Ctor> = {
@@ -36,7 +36,7 @@ export function createSocketCore(
   sid: string,
   options: SocketOptionValues,
   host: SocketHost,
-  ports?: { mailbox: MessagePort; address: MessagePort | null },
+  ports?: SocketPorts,
 ): SocketBase {
   return new IMPLEMENTATIONS[type](type, sid, options, host, ports);
 }

@@ -16,12 +16,20 @@ import { packBatch, unpackAll } from "../pipe/batch.js";
 import { subscriptionMessage } from "../msg.js";
 export { subscriptionMessage };
 
+/** XPUB's migrating state: queued upstream messages, and each pipe's subscriptions by pipe index. */
+interface XPubState {
+  upstream: ArrayBuffer | null;
+  subs: [pipe: number, entries: TrieEntry[]][];
+}
+
 export class XPubSocket extends SocketBase {
   protected readonly dist: Pipe[] = [];
+  /** Each subscriber's subscriptions (libzmq keeps these in the socket too). */
+  private readonly subs = new Map<Pipe, SubscriptionTrie>();
   /** How many peers hold each topic (latin1 key), to report first/last only. */
-  private topicPeers = new Map<string, number>();
+  private readonly topicPeers = new Map<string, number>();
   /** Subscription (and other upstream) messages waiting for the application. */
-  private upstream = new Deque<Msg>();
+  private readonly upstream = new Deque<Msg>();
 
   // Nobody waits for a publisher to read its inbound side.
   protected override get pipeDelay(): boolean {
@@ -29,19 +37,20 @@ export class XPubSocket extends SocketBase {
   }
 
   protected xattach(pipe: Pipe, revived: boolean): void {
-    if (!revived) pipe.subs = new SubscriptionTrie();
-    else pipe.subs ??= new SubscriptionTrie();
-    if (revived) for (const e of pipe.subs.entries()) this.countTopic(e.topic, +1);
+    this.subs.set(pipe, new SubscriptionTrie());
     this.dist.push(pipe);
-    this.readSubscriptions(pipe);
+    // A revived pipe's subscriptions come with xthaw, before what it has queued since.
+    if (!revived) this.readSubscriptions(pipe);
   }
 
   protected xterminated(pipe: Pipe): void {
     const i = this.dist.indexOf(pipe);
     if (i >= 0) this.dist.splice(i, 1);
+    const subs = this.subs.get(pipe);
+    this.subs.delete(pipe);
     // A departing subscriber's subscriptions are cancelled.
-    if (pipe.subs !== null) {
-      for (const e of pipe.subs.entries()) {
+    if (subs !== undefined) {
+      for (const e of subs.entries()) {
         if (this.countTopic(e.topic, -1) === 0) this.report(false, e.topic);
       }
     }
@@ -61,13 +70,12 @@ export class XPubSocket extends SocketBase {
   }
 
   private readSubscriptions(pipe: Pipe): void {
-    for (;;) {
-      const msg = pipe.read();
-      if (msg === null) return;
+    const subs = this.subs.get(pipe);
+    if (subs === undefined) return;
+    for (let msg = pipe.read(); msg !== null; msg = pipe.read()) {
       const first = msg[0]!;
       if (msg.length === 1 && first.length > 0 && (first[0] === 1 || first[0] === 0)) {
         const topic = first.subarray(1);
-        const subs = pipe.subs!;
         if (first[0] === 1) {
           const isNew = !subs.has(topic);
           if (isNew) subs.add(topic);
@@ -96,9 +104,9 @@ export class XPubSocket extends SocketBase {
     const first = msg[0]!;
     if (this.options.xpubNoDrop) {
       // No drop: wait until every matching subscriber has room.
-      for (const p of this.dist) if (p.subs!.matches(first) && !p.checkWrite()) return false;
+      for (const p of this.dist) if (this.subs.get(p)?.matches(first) === true && !p.checkWrite()) return false;
     }
-    for (const p of this.dist) if (p.subs!.matches(first)) p.write(msg);
+    for (const p of this.dist) if (this.subs.get(p)?.matches(first) === true) p.write(msg);
     return true;
   }
 
@@ -106,12 +114,24 @@ export class XPubSocket extends SocketBase {
     return this.upstream.shift() ?? null;
   }
 
-  protected override xfreeze(): ArrayBuffer | null {
+  protected override xfreeze(): XPubState {
     const q = this.upstream.toArray();
-    return q.length > 0 ? packBatch(q).buf : null;
+    const subs: XPubState["subs"] = [];
+    for (const [pipe, trie] of this.subs) subs.push([this.pipes.indexOf(pipe), trie.entries()]);
+    return { upstream: q.length > 0 ? packBatch(q).buf : null, subs };
   }
+
   protected override xthaw(state: unknown): void {
-    if (state instanceof ArrayBuffer) for (const m of unpackAll(state)) this.upstream.push(m);
+    const s = state as Partial<XPubState> | null;
+    if (s?.upstream instanceof ArrayBuffer) for (const m of unpackAll(s.upstream)) this.upstream.push(m);
+    for (const [index, entries] of Array.isArray(s?.subs) ? s.subs : []) {
+      const pipe = this.pipes[index];
+      if (pipe === undefined || !this.subs.has(pipe) || !isTrieEntries(entries)) continue;
+      this.subs.set(pipe, SubscriptionTrie.fromEntries(entries));
+      for (const e of entries) this.countTopic(e.topic, +1);
+    }
+    // What the subscribers sent since the socket left its old thread.
+    for (const p of this.dist) this.readSubscriptions(p);
   }
 }
 
@@ -187,7 +207,8 @@ export class XSubSocket extends SocketBase {
     return { subs: this.subs.entries() };
   }
   protected override xthaw(state: unknown): void {
-    this.subs = SubscriptionTrie.fromEntries((state as XSubState).subs);
+    const entries = (state as Partial<XSubState> | null)?.subs;
+    if (isTrieEntries(entries)) this.subs = SubscriptionTrie.fromEntries(entries);
   }
 
   subscribe(topics: readonly unknown[]): void {
@@ -212,4 +233,14 @@ function topicList(topics: readonly unknown[], where: string): Buffer[] {
     if (t instanceof Uint8Array) return Buffer.from(t);
     throw zerr("EINVAL", `SUB.${where}: a topic must be a string or bytes`);
   });
+}
+
+function isTrieEntries(v: unknown): v is TrieEntry[] {
+  return (
+    Array.isArray(v) &&
+    v.every((e: unknown) => {
+      const t = e as Partial<TrieEntry> | null;
+      return t !== null && typeof t === "object" && t.topic instanceof Uint8Array && Number.isInteger(t.count) && (t.count ?? 0) > 0;
+    })
+  );
 }

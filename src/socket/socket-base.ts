@@ -1,32 +1,31 @@
 /**
- * What every socket type shares: its pipes, the queues of pending send() and
- * recv() calls (served strictly in call order), timeouts, close/zombie/linger,
- * and the freeze/revive steps of migration. A socket type only decides where
- * an outgoing message goes (xsend) and where the next one comes from (xrecv),
- * as in libzmq's socket_base_t / xsend / xrecv split.
+ * What every socket type shares: its pipes, its endpoints (endpoints.ts),
+ * the queues of pending send() and recv() calls (served strictly in call
+ * order), timeouts, close/zombie/linger, and the freeze/thaw steps of
+ * migration. A socket type only decides where an outgoing message goes
+ * (xsend) and where the next one comes from (xrecv), as in libzmq's
+ * socket_base_t / xsend / xrecv split.
+ *
+ * Every fact about a socket is written here or in its endpoints record; the
+ * thread, the registry and the transports reach it by commands (its mailbox,
+ * acceptPipe/acceptPort, pipe events).
  */
-import type { Transferable } from "../util/transfer.js";
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { zerr, ZocketError } from "../errors.js";
 import { Deque } from "../util/deque.js";
+import { SocketEvents, type SocketEvent } from "../events.js";
 import { toMsg, type Msg } from "../msg.js";
-import { Pipe, type EndInfo, type PipeSink, type PipeState, type SocketTypeName } from "../pipe/pipe.js";
 import { cloneOptions, type SocketOptionValues } from "../options.js";
-import { SocketEvents } from "../events.js";
 import { packBatch, unpackAll } from "../pipe/batch.js";
-import { isCompatible } from "./compat.js";
-import { NetTransports } from "../transport/net-transport.js";
-import { NetLink, type NetLinkOwner, type NetLinkState } from "../transport/net-link.js";
-import { parseEndpoint } from "../transport/endpoint.js";
-import type { SocketEventName } from "../events.js";
-
-/** The per-thread context as a socket sees it. */
-export interface SocketHost {
-  readonly terminated: boolean;
-  socketClosed(socket: SocketBase): void;
-  zombieDone(socket: SocketBase): void;
-  keepAliveChanged(): void;
-}
+import { overPort } from "../pipe/links.js";
+import { freezePipe, revivePipe } from "../pipe/migration.js";
+import type { EndInfo, Pipe, PipeSink } from "../pipe/pipe.js";
+import { parseMailboxCommand } from "../protocols.js";
+import { isCompatible, type SocketTypeName } from "../socket-type.js";
+import type { ZapClient } from "../transport/zap.js";
+import { SocketEndpoints, type EndpointOwner } from "./endpoints.js";
+import type { SocketHost } from "./host.js";
+import type { FrozenSocket } from "./migration.js";
 
 interface PendingSend {
   msg: Msg;
@@ -41,115 +40,125 @@ interface PendingRecv {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-/** The migratable part of a socket, cloned to another thread. */
-export interface SocketState {
-  sid: string;
-  type: SocketTypeName;
-  options: SocketOptionValues;
-  pipes: PipeState[];
-  typeState: unknown;
-  pendingSends: ArrayBuffer | null;
+/** The signalling channel a socket is created with, or revived with after a move. */
+export interface SocketPorts {
   mailbox: MessagePort;
   address: MessagePort | null;
-  bound: string[];
-  connected: string[];
-  pendingConnects: [string, string][];
   addressAtRoot: boolean;
-  netLinks: NetLinkState[];
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-export abstract class SocketBase implements PipeSink, NetLinkOwner {
+export abstract class SocketBase implements PipeSink, EndpointOwner {
   readonly type: SocketTypeName;
   readonly sid: string;
   options: SocketOptionValues;
-  host: SocketHost;
-  events = new SocketEvents();
+  readonly host: SocketHost;
+  readonly events = new SocketEvents();
+  readonly endpoints: SocketEndpoints;
 
   /** Every pipe this socket holds, attached to the type logic or not yet. */
   readonly pipes: Pipe[] = [];
-  /** inproc endpoints bound by this socket (registered with the context). */
-  readonly bound = new Set<string>();
-  /** Endpoints connect()ed and not disconnected. */
-  readonly connected = new Set<string>();
-
-  /** Our end of the signalling channel: commands reach the socket here wherever it lives. */
-  mailbox: MessagePort;
-  /** The other end: the address others post to. Given to the context's registry on first bind. */
-  address: MessagePort | null;
 
   closed = false;
   detached = false;
   zombie = false;
+
+  /** Our end of the signalling channel: commands reach the socket here wherever it lives. */
+  private mailbox: MessagePort;
+  /** The other end: the address others post to. Given to the context's registry on the first inproc bind. */
+  private address: MessagePort | null;
+  /** The registry holds our address (it says "bye" when it lets go). */
+  private addressAtRoot: boolean;
+
   private lingerTimer: ReturnType<typeof setTimeout> | null = null;
   private pipesClosing = false;
-
-  private sendq = new Deque<PendingSend>();
-  private recvq = new Deque<PendingRecv>();
+  private readonly sendq = new Deque<PendingSend>();
+  private readonly recvq = new Deque<PendingRecv>();
   private pumping = false;
   private pumpAgain = false;
   private refd = false;
+  private unrefScheduled = false;
 
-  /** tcp/ipc listeners and sessions made in this thread (created on first use). */
-  net: NetTransports | null = null;
-  /** Threads we moved away from that still host some of our tcp/ipc connections. */
-  netLinks: NetLink[] = [];
-
-  /** The address port was handed to the registry (which will say "bye" when done with it). */
-  addressAtRoot = false;
-  /** inproc connects still waiting at the registry, by connect id. */
-  readonly pendingConnects = new Map<string, string>();
-
-  constructor(type: SocketTypeName, sid: string, options: SocketOptionValues, host: SocketHost, ports?: { mailbox: MessagePort; address: MessagePort | null }) {
+  constructor(type: SocketTypeName, sid: string, options: SocketOptionValues, host: SocketHost, ports?: SocketPorts) {
     this.type = type;
     this.sid = sid;
     this.options = options;
     this.host = host;
+    this.endpoints = new SocketEndpoints(this);
     if (ports !== undefined) {
       this.mailbox = ports.mailbox;
       this.address = ports.address;
+      this.addressAtRoot = ports.addressAtRoot;
     } else {
       const ch = new MessageChannel();
       this.mailbox = ch.port1;
       this.address = ch.port2;
+      this.addressAtRoot = false;
     }
     this.mailbox.on("message", (m: unknown) => this.onCommand(m));
     this.mailbox.unref();
   }
 
+  // ------------------------------------------------------------ commands
+
   /** Commands posted to our address: a peer's pipe for an inproc bind, or the registry's goodbye. */
-  private onCommand(m: unknown): void {
-    const cmd = m as { op?: string; port?: MessagePort; endpoint?: string };
-    if (cmd.op === "attach" && cmd.port !== undefined) this.acceptPort(cmd.port, cmd.endpoint ?? "");
-    else if (cmd.op === "bye") this.closeMailbox();
-    else refuseCommand(m);
+  private onCommand(raw: unknown): void {
+    const cmd = parseMailboxCommand(raw);
+    if (cmd === null) {
+      refuseCommand(raw);
+      return;
+    }
+    if (cmd.op === "attach") this.acceptPort(cmd.port, cmd.endpoint);
+    else this.closeMailbox();
   }
 
-  /** A connecting peer's pipe port reached our bound endpoint. */
+  /**
+   * A pipe port for one of our endpoints: a connecting peer's (inproc), or a
+   * session's in the thread that hosts our tcp/ipc connections. `pending`: a
+   * connecting session's pipe, queued on before its peer is known.
+   */
   acceptPort(port: MessagePort, endpoint: string, pending = false): void {
     if (this.closed || this.detached) {
       port.close();
       return;
     }
-    // The type logic sees the pipe once the peer's HELLO says who it is, unless
-    // it is a connecting session's pipe (it queues before the peer is known).
-    this.attachPipe(Pipe.overPort(port, this.ownInfo()), endpoint, !pending);
+    // The type logic sees the pipe once the peer's HELLO says who it is.
+    this.attachPipe(overPort(port, this.ownInfo()), endpoint, !pending);
   }
 
-  emitEvent(type: SocketEventName, address: string, error: ZocketError | undefined, reason?: "protocol" | "auth" | "other"): void {
-    this.events.emit({ type, address, ...(error !== undefined ? { error } : {}), ...(reason !== undefined ? { reason } : {}) });
-  }
-
-  netLinkLost(link: NetLink, connected: string[]): void {
-    const i = this.netLinks.indexOf(link);
-    if (i >= 0) this.netLinks.splice(i, 1);
-    if (this.closed || this.detached) return;
-    // The thread that held these connections died: connect again from here.
-    for (const e of connected) {
-      this.net ??= new NetTransports(this);
-      this.net.connect(parseEndpoint(e, `${this.type}.connect`));
+  /** The binder's end of a same-thread inproc pipe. */
+  acceptPipe(pipe: Pipe, endpoint: string): void {
+    if (this.closed || this.detached) {
+      pipe.terminate(false);
+      return;
     }
+    this.attachPipe(pipe, endpoint);
+  }
+
+  /** The registry's copy of our address, the first time it is asked for. */
+  takeAddress(): MessagePort | null {
+    if (this.addressAtRoot) return null;
+    const addr = this.address;
+    this.address = null;
+    this.addressAtRoot = true;
+    return addr;
+  }
+
+  setOption<K extends keyof SocketOptionValues>(name: K, value: SocketOptionValues[K]): void {
+    this.options[name] = value;
+  }
+
+  emit(event: SocketEvent): void {
+    this.events.emit(event);
+  }
+
+  describeEndpoints(): string[] {
+    return [...new Set([...this.endpoints.describe(), ...this.pipes.map((p) => p.endpoint)])].filter((e) => e !== "");
+  }
+
+  get zap(): ZapClient {
+    return this.host.zap;
   }
 
   // ------------------------------------------------------------ type hooks
@@ -186,7 +195,10 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
   protected xfreeze(): unknown {
     return null;
   }
-  /** Restores xfreeze()'s state once the pipes are back in `pipes`, in the same order. */
+  /**
+   * Restores xfreeze()'s state once the pipes are back in `pipes`, in the same
+   * order. The state may be forged: a type ignores what it cannot read.
+   */
   protected xthaw(_state: unknown): void {}
 
   /** True while earlier send() calls are still queued (REQ/REP order their turns by it). */
@@ -272,6 +284,29 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
   /** Terminates the pipes that came from `endpoint` (unbind / disconnect). */
   dropPipes(endpoint: string): void {
     for (const p of [...this.pipes]) if (p.endpoint === endpoint) p.terminate(false);
+  }
+
+  // ------------------------------------------------------------ endpoints
+
+  bind(endpoint: string): Promise<string> {
+    const err = this.usable("bind");
+    if (err !== null) return Promise.reject(err);
+    return this.endpoints.bind(endpoint);
+  }
+
+  unbind(endpoint: string): void {
+    this.check("unbind");
+    this.endpoints.unbind(endpoint);
+  }
+
+  connect(endpoint: string): void {
+    this.check("connect");
+    this.endpoints.connect(endpoint);
+  }
+
+  disconnect(endpoint: string): void {
+    this.check("disconnect");
+    this.endpoints.disconnect(endpoint);
   }
 
   // ------------------------------------------------------------ send / recv
@@ -360,6 +395,12 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
     return null;
   }
 
+  /** Throws the error usable() reports. */
+  check(what: string): void {
+    const err = this.usable(what);
+    if (err !== null) throw err;
+  }
+
   /** Serves queued send() and recv() calls as far as the pipes allow, in order. */
   pump(): void {
     if (this.pumping) {
@@ -387,8 +428,7 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
 
   private serveSends(): number {
     let served = 0;
-    while (this.sendq.length > 0) {
-      const op = this.sendq.peek()!;
+    for (let op = this.sendq.peek(); op !== undefined; op = this.sendq.peek()) {
       let done: boolean;
       try {
         done = this.xsend(op.msg);
@@ -410,19 +450,19 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
 
   private serveRecvs(): number {
     let served = 0;
-    while (this.recvq.length > 0) {
+    for (let op = this.recvq.peek(); op !== undefined; op = this.recvq.peek()) {
       let msg: Msg | null;
       try {
         msg = this.xrecv();
       } catch (err) {
-        const op = this.recvq.shift()!;
+        this.recvq.shift();
         if (op.timer !== null) clearTimeout(op.timer);
         op.reject(err as Error);
         served++;
         continue;
       }
       if (msg === null) break;
-      const op = this.recvq.shift()!;
+      this.recvq.shift();
       if (op.timer !== null) clearTimeout(op.timer);
       op.resolve(msg);
       served++;
@@ -438,8 +478,7 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
   }
 
   updateKeepAlive(): void {
-    const need = this.busy;
-    if (need) {
+    if (this.busy) {
       if (!this.refd) {
         this.refd = true;
         this.mailbox.ref();
@@ -452,8 +491,7 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
     }
   }
 
-  private unrefScheduled = false;
-  private lazyUnref = (): void => {
+  private readonly lazyUnref = (): void => {
     this.unrefScheduled = false;
     if (this.refd && !this.busy) {
       this.refd = false;
@@ -486,16 +524,15 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
     if (this.closed || this.detached) return;
     this.closed = true;
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was closed`), false);
-    const linger = this.options.linger;
-    this.net?.close();
-    for (const link of this.netLinks) link.close();
-    this.host.socketClosed(this);
-    if (linger === 0) {
+    this.endpoints.close();
+    this.host.socketClosed(this, this.addressAtRoot);
+    if (this.options.linger === 0) {
       this.failPending(zerr("ENOTSOCK", `${this.type}.send: the socket was closed with linger 0`));
       this.finishZombie();
       return;
     }
     this.zombie = true;
+    const linger = this.options.linger;
     if (linger > 0) this.lingerTimer = setTimeout(() => this.lingerExpired(), linger);
     this.updateKeepAlive();
     this.pump();
@@ -519,7 +556,7 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
     this.finishZombie();
   }
 
-  /** @internal: called by the context's reaper and term. */
+  /** Called by the thread's reaper and by term. */
   checkZombie(): void {
     if (this.zombie) this.zombieStep();
   }
@@ -530,23 +567,24 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
       clearTimeout(this.lingerTimer);
       this.lingerTimer = null;
     }
-    // Whatever is still open now is cut: linger is over (or was 0).
+    // Whatever is still open now is cut: linger is over (or was 0). The peers
+    // keep what already reached them.
     const left = [...this.pipes];
     this.pipes.length = 0;
     for (const p of left) {
       p.sink = null;
       p.abort();
     }
+    this.endpoints.finish();
     this.updateKeepAlive();
     this.events.emit({ type: "end", address: "" });
     this.host.zombieDone(this);
+    if (!this.addressAtRoot) this.closeMailbox();
   }
 
   /** Closes the signalling channel; attach commands still queued are refused. */
-  closeMailbox(): void {
-    for (;;) {
-      const m = receiveMessageOnPort(this.mailbox);
-      if (m === undefined) break;
+  private closeMailbox(): void {
+    for (let m = receiveMessageOnPort(this.mailbox); m !== undefined; m = receiveMessageOnPort(this.mailbox)) {
       refuseCommand(m.message);
     }
     this.mailbox.removeAllListeners();
@@ -560,7 +598,8 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
   // ------------------------------------------------------------ migration
 
   /** Freezes the socket for a move; the object is dead afterwards (ENOTSOCK). */
-  freeze(): SocketState {
+  freeze(): FrozenSocket {
+    if (this.endpoints.busy) throw zerr("EAGAIN", `${this.type}.detach: a bind is still in progress; detach once it has settled`);
     this.detached = true;
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was detached for migration`), false);
     // Sends already accepted by send() but not yet queued travel with the socket.
@@ -574,10 +613,10 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
     this.pipes.length = 0;
     this.pipes.push(...live);
     const typeState = this.xfreeze();
-    const pipes: PipeState[] = this.pipes.map((p) => p.detach());
+    const pipes = this.pipes.map(freezePipe);
     this.pipes.length = 0;
     this.mailbox.removeAllListeners();
-    const state: SocketState = {
+    const frozen: FrozenSocket = {
       sid: this.sid,
       type: this.type,
       options: cloneOptions(this.options),
@@ -586,50 +625,25 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
       pendingSends: sends.length > 0 ? packBatch(sends.map((s) => s.msg)).buf : null,
       mailbox: this.mailbox,
       address: this.address,
-      bound: [...this.bound],
-      connected: [...this.connected],
-      pendingConnects: [...this.pendingConnects],
       addressAtRoot: this.addressAtRoot,
-      netLinks: this.freezeNet(),
+      endpoints: this.endpoints.freeze(this.host.zap),
     };
     this.address = null;
     this.updateKeepAlive();
     this.events.finish();
-    return state;
+    return frozen;
   }
 
-  /** Connections cannot move: the thread that holds them serves us over a link from now on. */
-  private freezeNet(): NetLinkState[] {
-    const links = this.netLinks.map((l) => l.freeze());
-    this.netLinks = [];
-    if (this.net !== null && this.net.active) links.push(this.net.handOver());
-    this.net = null;
-    return links;
-  }
-
-  static transferables(s: SocketState): Transferable[] {
-    const list: Transferable[] = [s.mailbox];
-    for (const l of s.netLinks) list.push(l.port);
-    if (s.address !== null) list.push(s.address);
-    if (s.pendingSends !== null) list.push(s.pendingSends);
-    for (const p of s.pipes) list.push(...Pipe.transferables(p));
-    return list;
-  }
-
-  /** Second half of migration: takes the frozen pipes and state in. */
-  thaw(s: SocketState): void {
-    for (const e of s.bound) this.bound.add(e);
-    for (const e of s.connected) this.connected.add(e);
-    for (const [cid, e] of s.pendingConnects) this.pendingConnects.set(cid, e);
-    this.addressAtRoot = s.addressAtRoot;
-    this.netLinks = s.netLinks.map((l) => new NetLink(l, this));
+  /** Second half of migration: takes the frozen pipes, endpoints and state in. */
+  thaw(s: FrozenSocket): void {
     for (const ps of s.pipes) {
-      const p = Pipe.revive(ps);
+      const p = revivePipe(ps);
       p.sink = this;
       this.pipes.push(p);
       if (p.attached) this.xattach(p, true);
     }
     this.xthaw(s.typeState);
+    this.endpoints.thaw(s.endpoints);
     if (s.pendingSends !== null) {
       for (const msg of unpackAll(s.pendingSends)) {
         this.sendq.push({ msg, resolve: () => {}, reject: () => {}, timer: null });
@@ -641,8 +655,6 @@ export abstract class SocketBase implements PipeSink, NetLinkOwner {
 
 /** Closes the pipe port inside a command we will never serve, so its owner sees the end. */
 export function refuseCommand(m: unknown): void {
-  if (m !== null && typeof m === "object" && "port" in m) {
-    const port = (m as { port: unknown }).port;
-    if (port !== null && typeof port === "object" && "close" in port) (port as MessagePort).close();
-  }
+  const cmd = parseMailboxCommand(m);
+  if (cmd !== null && cmd.op === "attach") cmd.port.close();
 }

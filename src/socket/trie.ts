@@ -21,8 +21,8 @@ export class SubscriptionTrie {
     return this.topics;
   }
 
-  /** Adds one subscription; true when the topic was new (count 0 → 1). */
-  add(topic: Uint8Array): boolean {
+  /** Adds `times` subscriptions; true when the topic was new (count 0 → n). */
+  add(topic: Uint8Array, times = 1): boolean {
     let node = this.root;
     for (let i = 0; i < topic.length; i++) {
       const b = topic[i]!;
@@ -34,9 +34,10 @@ export class SubscriptionTrie {
       }
       node = next;
     }
-    node.count++;
-    if (node.count === 1) this.topics++;
-    return node.count === 1;
+    const isNew = node.count === 0;
+    node.count += times;
+    if (isNew) this.topics++;
+    return isNew;
   }
 
   /** Removes one subscription; true when the topic is gone (count 1 → 0). */
@@ -105,7 +106,7 @@ export class SubscriptionTrie {
 
   static fromEntries(entries: readonly TrieEntry[]): SubscriptionTrie {
     const t = new SubscriptionTrie();
-    for (const e of entries) for (let i = 0; i < e.count; i++) t.add(e.topic);
+    for (const e of entries) t.add(e.topic, e.count);
     return t;
   }
 }

@@ -1,18 +1,17 @@
 /**
  * The inproc endpoint registry of a context. It lives in the context's root
- * thread; every other thread reaches it through the context tree. It holds the
- * address port of every socket that bound an inproc endpoint, so a connect
- * from any thread is delivered to the binder wherever that socket lives now
- * (the address follows the socket through migrations). Connects to endpoints
- * not bound yet wait here, as libzmq's pending connections do.
+ * thread; every other thread reaches it through the context tree. It holds
+ * the address port of every socket that bound an inproc endpoint, so a
+ * connect from any thread is delivered to the binder wherever that socket
+ * lives now (the address follows the socket through migrations). Connects to
+ * endpoints not bound yet wait here, as libzmq's pending connections do.
  */
 import type { MessagePort } from "node:worker_threads";
-import type { SocketBase } from "../socket/socket-base.js";
+import type { MailboxCommand } from "../protocols.js";
 
 interface BinderEntry {
   addr: MessagePort | null;
-  /** The socket itself when it lives in the root thread (no post needed). */
-  local: SocketBase | null;
+  /** The thread the socket lives in; "" while it is detached and in transit. */
   path: string;
   endpoints: Set<string>;
 }
@@ -25,26 +24,24 @@ interface PendingConnect {
 
 export type BindResult = { ok: true } | { ok: false; code: "EADDRINUSE"; message: string };
 
+/** Delivers a pipe port to a socket of the root thread directly; false if it is not here. */
+export type DeliverHere = (sid: string, endpoint: string, port: MessagePort) => boolean;
+
 export class InprocRegistry {
-  private binders = new Map<string, BinderEntry>();
-  private endpoints = new Map<string, string>();
-  private pending = new Map<string, PendingConnect[]>();
+  private readonly binders = new Map<string, BinderEntry>();
+  private readonly endpoints = new Map<string, string>();
+  private readonly pending = new Map<string, PendingConnect[]>();
 
-  /** Makes sure the registry knows `sid`; keeps the first address port it is given. */
-  private entry(sid: string, path: string, addr: MessagePort | null, local: SocketBase | null): BinderEntry {
+  constructor(
+    private readonly rootPath: string,
+    private readonly deliverHere: DeliverHere,
+  ) {}
+
+  bind(endpoint: string, sid: string, path: string, addr: MessagePort | null): BindResult {
+    // The registry keeps the first address port it is given (it comes with the first bind).
     let e = this.binders.get(sid);
-    if (e === undefined) {
-      e = { addr, local, path, endpoints: new Set() };
-      this.binders.set(sid, e);
-    } else if (e.addr === null && addr !== null) {
-      e.addr = addr;
-    }
-    if (local !== null) e.local = local;
-    return e;
-  }
-
-  bind(endpoint: string, sid: string, path: string, addr: MessagePort | null, local: SocketBase | null): BindResult {
-    const e = this.entry(sid, path, addr, local);
+    if (e === undefined) this.binders.set(sid, (e = { addr, path, endpoints: new Set() }));
+    else if (e.addr === null) e.addr = addr;
     if (this.endpoints.has(endpoint)) {
       return { ok: false, code: "EADDRINUSE", message: `inproc endpoint ${endpoint} is already bound` };
     }
@@ -53,7 +50,7 @@ export class InprocRegistry {
     const waiting = this.pending.get(endpoint);
     if (waiting !== undefined) {
       this.pending.delete(endpoint);
-      for (const c of waiting) this.deliver(e, endpoint, c.port);
+      for (const c of waiting) this.deliver(sid, e, endpoint, c.port);
     }
     return { ok: true };
   }
@@ -70,8 +67,9 @@ export class InprocRegistry {
 
   connect(endpoint: string, cid: string, from: string, port: MessagePort): void {
     const sid = this.endpoints.get(endpoint);
-    if (sid !== undefined) {
-      this.deliver(this.binders.get(sid)!, endpoint, port);
+    const e = sid === undefined ? undefined : this.binders.get(sid);
+    if (sid !== undefined && e !== undefined) {
+      this.deliver(sid, e, endpoint, port);
       return;
     }
     let list = this.pending.get(endpoint);
@@ -84,14 +82,14 @@ export class InprocRegistry {
     for (const [endpoint, list] of this.pending) {
       const i = list.findIndex((c) => c.cid === cid);
       if (i < 0) continue;
-      list[i]!.port.close();
+      list[i]?.port.close();
       list.splice(i, 1);
       if (list.length === 0) this.pending.delete(endpoint);
       return;
     }
   }
 
-  /** The socket closed: its endpoints are free again; its address port is retired. */
+  /** The socket closed (or was lost): its endpoints are free again; its address port is retired. */
   closed(sid: string): void {
     const e = this.binders.get(sid);
     if (e === undefined) return;
@@ -99,17 +97,15 @@ export class InprocRegistry {
     for (const ep of e.endpoints) if (this.endpoints.get(ep) === sid) this.endpoints.delete(ep);
     if (e.addr !== null) {
       // "bye" travels behind any attach still in flight, so the socket can refuse those.
-      e.addr.postMessage({ op: "bye" });
+      e.addr.postMessage({ op: "bye" } satisfies MailboxCommand);
       e.addr.close();
     }
   }
 
-  /** The socket left the root thread (local = null) or arrived in a thread. */
-  moved(sid: string, path: string, local: SocketBase | null): void {
+  /** The socket left its thread (path "") or arrived in one. */
+  moved(sid: string, path: string): void {
     const e = this.binders.get(sid);
-    if (e === undefined) return;
-    e.path = path;
-    e.local = local;
+    if (e !== undefined) e.path = path;
   }
 
   /** A thread (and everything below it) died: forget its sockets and its waiting connects. */
@@ -127,15 +123,12 @@ export class InprocRegistry {
     }
   }
 
-  private deliver(e: BinderEntry, endpoint: string, port: MessagePort): void {
-    if (e.local !== null && !e.local.detached) {
-      e.local.acceptPort(port, endpoint);
-      return;
-    }
+  private deliver(sid: string, e: BinderEntry, endpoint: string, port: MessagePort): void {
+    if (e.path === this.rootPath && this.deliverHere(sid, endpoint, port)) return;
     if (e.addr === null) {
       port.close();
       return;
     }
-    e.addr.postMessage({ op: "attach", port, endpoint }, [port]);
+    e.addr.postMessage({ op: "attach", port, endpoint } satisfies MailboxCommand, [port]);
   }
 }

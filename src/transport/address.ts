@@ -85,3 +85,8 @@ export function parseIpc(address: string, forBind: boolean, where: string): IpcA
 export function formatTcp(host: string, port: number): string {
   return isIP(host) === 6 ? `tcp://[${host}]:${port}` : `tcp://${host}:${port}`;
 }
+
+/** The address of a tcp:// or ipc:// endpoint, checked for bind or for connect. */
+export function parseNetAddress(transport: "tcp" | "ipc", address: string, forBind: boolean, where: string): NetAddress {
+  return transport === "tcp" ? parseTcp(address, forBind, where) : parseIpc(address, forBind, where);
+}

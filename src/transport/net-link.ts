@@ -1,70 +1,141 @@
 /**
  * The link between a migrated socket and the thread that still hosts its
- * tcp/ipc connections (see NetTransports.handOver). The host sends new pipes
- * and monitor events; the socket sends unbind, disconnect and close. If the
- * host thread dies, the link's port closes: the socket forgets what it
- * served, and connects again from its own thread the endpoints it was
- * connected to (peers see a disconnect, as libzmq's do when an I/O thread
- * dies).
+ * tcp/ipc listeners and sessions (streams cannot move between threads).
+ *
+ *  - LinkHost, in the hosting thread, is the NetOwner of the NetTransports
+ *    left behind: new pipes and monitor events go to the socket over the
+ *    link; unbind, disconnect and close come back. While it hosts something
+ *    it holds its thread alive; once the socket closed and nothing is left,
+ *    it lets go of the link.
+ *  - NetLink, in the socket's thread, is how the socket reaches that host.
+ *    If the host thread dies the link's port closes: the socket then binds
+ *    and connects again from its own thread (socket/endpoints.ts).
  */
-import type { MessagePort } from "node:worker_threads";
-import { ZocketError, type ErrorCode } from "../errors.js";
-import type { SocketEventName } from "../events.js";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { SocketEvent } from "../events.js";
+import type { SocketOptionValues } from "../options.js";
+import { overPort } from "../pipe/links.js";
+import type { Pipe } from "../pipe/pipe.js";
+import {
+  fromWireEvent, parseHostToSocket, parseSocketToHost, toWireEvent,
+  type EndInfo, type HostToSocket, type SocketToHost,
+} from "../protocols.js";
+import type { SocketTypeName } from "../socket-type.js";
+import type { NetOwner, NetTransports } from "./net-transport.js";
+import type { ZapClient } from "./zap.js";
 
-export type HostToSocket =
-  | { op: "attach"; port: MessagePort; endpoint: string; pending: boolean }
-  | { op: "event"; type: SocketEventName; address: string; code?: string; message?: string; reason?: "protocol" | "auth" | "other" };
-
-export type SocketToHost = { op: "unbind"; endpoint: string } | { op: "disconnect"; endpoint: string } | { op: "close" };
-
-/** What travels with a migrating socket for each link. */
-export interface NetLinkState {
-  port: MessagePort;
-  bound: string[];
-  connected: string[];
+/** Hands `net` over to a link: returns the port the migrating socket takes with it. */
+export function hostOverLink(net: NetTransports, type: SocketTypeName, options: SocketOptionValues, zap: ZapClient): MessagePort {
+  const { port1, port2 } = new MessageChannel();
+  net.setOwner(new LinkHost(port1, net, type, options, zap));
+  return port2;
 }
 
-/** The socket side of a link, as the socket core sees it. */
+class LinkHost implements NetOwner {
+  private port: MessagePort | null;
+  private socketClosed = false;
+
+  constructor(
+    port: MessagePort,
+    private readonly net: NetTransports,
+    readonly type: SocketTypeName,
+    /** The options as they were when the socket left (they no longer change here). */
+    readonly options: SocketOptionValues,
+    readonly zap: ZapClient,
+  ) {
+    this.port = port;
+    port.on("message", (m: unknown) => this.onMessage(m));
+    // The socket's thread died (or it let go of us): nobody to serve any more.
+    port.on("close", () => {
+      if (this.port === null) return;
+      this.release();
+      this.net.abandon();
+    });
+  }
+
+  emit(event: SocketEvent): void {
+    this.post({ op: "event", event: toWireEvent(event) });
+  }
+
+  newPipe(endpoint: string, peer: EndInfo | null): Pipe {
+    // The socket is elsewhere: the pipe goes to it over a port of its own.
+    const { port1, port2 } = new MessageChannel();
+    const placeholder: EndInfo = { type: this.type, routingId: Buffer.alloc(0), sndhwm: -1, rcvhwm: -1, conflate: false };
+    const end = peer === null ? overPort(port1, placeholder, false) : overPort(port1, peer);
+    if (this.socketClosed || this.port === null) port2.close();
+    else this.post({ op: "attach", port: port2, endpoint, pending: peer === null }, [port2]);
+    return end;
+  }
+
+  servingChanged(serving: boolean): void {
+    const port = this.port;
+    if (port === null) return;
+    if (this.socketClosed && !serving) {
+      this.release();
+      return;
+    }
+    // Hosting live endpoints for a socket that moved away keeps this thread alive.
+    if (serving) port.ref();
+    else port.unref();
+  }
+
+  private onMessage(raw: unknown): void {
+    const m = parseSocketToHost(raw);
+    if (m === null) return;
+    switch (m.op) {
+      case "unbind":
+        this.net.unbind(m.endpoint);
+        return;
+      case "disconnect":
+        this.net.disconnect(m.endpoint);
+        return;
+      case "close":
+        this.socketClosed = true;
+        this.net.close();
+        return;
+    }
+  }
+
+  private post(m: HostToSocket, transfer: MessagePort[] = []): void {
+    this.port?.postMessage(m, transfer);
+  }
+
+  private release(): void {
+    const port = this.port;
+    if (port === null) return;
+    this.port = null;
+    port.removeAllListeners();
+    port.close();
+  }
+}
+
+/** The socket side of a link, as the socket sees it. */
 export interface NetLinkOwner {
-  acceptPort(port: MessagePort, endpoint: string, pending: boolean): void;
-  emitEvent(type: SocketEventName, address: string, error: ZocketError | undefined, reason?: "protocol" | "auth" | "other"): void;
-  /** The host thread is gone; `connected` are the endpoints to connect again from here. */
-  netLinkLost(link: NetLink, connected: string[]): void;
+  /** A pipe from the host for `endpoint`; `pending`: its peer is known after the handshake. */
+  acceptLinkedPipe(port: MessagePort, endpoint: string, pending: boolean): void;
+  emitEvent(event: SocketEvent): void;
+  /** The host thread is gone, with every listener and connection it held. */
+  linkLost(link: NetLink): void;
 }
 
 export class NetLink {
-  readonly bound: Set<string>;
-  readonly connected: Set<string>;
   private port: MessagePort | null;
   private closing = false;
 
-  constructor(
-    state: NetLinkState,
-    private readonly owner: NetLinkOwner,
-  ) {
-    this.port = state.port;
-    this.bound = new Set(state.bound);
-    this.connected = new Set(state.connected);
-    this.port.on("message", (m: HostToSocket) => this.onMessage(m));
-    this.port.on("close", () => this.lost());
+  constructor(port: MessagePort, private readonly owner: NetLinkOwner) {
+    this.port = port;
+    port.on("message", (m: unknown) => this.onMessage(m));
+    port.on("close", () => this.lost());
     // The host keeps its own thread alive; this end never holds ours.
-    this.port.unref();
+    port.unref();
   }
 
-  serves(endpoint: string): boolean {
-    return this.bound.has(endpoint) || this.connected.has(endpoint);
-  }
-
-  unbind(endpoint: string): boolean {
-    if (!this.bound.delete(endpoint)) return false;
+  unbind(endpoint: string): void {
     this.send({ op: "unbind", endpoint });
-    return true;
   }
 
-  disconnect(endpoint: string): boolean {
-    if (!this.connected.delete(endpoint)) return false;
+  disconnect(endpoint: string): void {
     this.send({ op: "disconnect", endpoint });
-    return true;
   }
 
   /** The socket closed: the host closes its listeners; sessions end with their pipes. */
@@ -74,44 +145,40 @@ export class NetLink {
     this.closing = true;
   }
 
-  /** Hands the link over for another migration. */
-  freeze(): NetLinkState {
-    const port = this.port!;
+  /** Takes the port off this link, for another migration. */
+  freeze(): MessagePort {
+    const port = this.port;
+    if (port === null) throw new Error("NetLink.freeze: the link is already gone");
     port.removeAllListeners();
     this.port = null;
-    return { port, bound: [...this.bound], connected: [...this.connected] };
+    return port;
   }
 
-  private onMessage(m: HostToSocket): void {
-    if (this.closing) {
-      if (m.op === "attach") m.port.close();
-      return;
-    }
+  get alive(): boolean {
+    return this.port !== null;
+  }
+
+  private onMessage(raw: unknown): void {
+    const m = parseHostToSocket(raw);
+    if (m === null) return;
     if (m.op === "attach") {
-      this.owner.acceptPort(m.port, m.endpoint, m.pending);
-    } else {
-      const err = m.code !== undefined ? new ZocketError(m.code as ErrorCode, m.message ?? "") : undefined;
-      this.owner.emitEvent(m.type, m.address, err, m.reason);
+      if (this.closing) m.port.close();
+      else this.owner.acceptLinkedPipe(m.port, m.endpoint, m.pending);
+    } else if (!this.closing) {
+      this.owner.emitEvent(fromWireEvent(m.event));
     }
   }
 
   private lost(): void {
-    if (this.port === null) return;
-    this.release();
-    if (!this.closing) this.owner.netLinkLost(this, [...this.connected]);
-  }
-
-  private send(m: SocketToHost): void {
-    try {
-      this.port?.postMessage(m);
-    } catch {}
-  }
-
-  private release(): void {
     const port = this.port;
     if (port === null) return;
     this.port = null;
     port.removeAllListeners();
     port.close();
+    if (!this.closing) this.owner.linkLost(this);
+  }
+
+  private send(m: SocketToHost): void {
+    this.port?.postMessage(m);
   }
 }

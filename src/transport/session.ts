@@ -6,16 +6,17 @@
  * one connection. Sessions never see routing; sockets never see bytes.
  */
 import net from "node:net";
-import { zerr, type ZocketError } from "../errors.js";
+import { zerr } from "../errors.js";
 import type { Msg } from "../msg.js";
-import { Pipe, type EndInfo, type PipeSink } from "../pipe/pipe.js";
+import type { EndInfo, Pipe, PipeSink } from "../pipe/pipe.js";
 import type { SocketEvent } from "../events.js";
 import type { SocketOptionValues } from "../options.js";
-import type { SocketTypeName } from "../pipe/pipe.js";
+import type { SocketTypeName } from "../socket-type.js";
+import { isErrorCode } from "../protocols.js";
 import { subscriptionMessage } from "../msg.js";
 import { ZmtpConnection, type EngineError, type ZmtpPeer } from "../zmtp/protocol.js";
 import type { NetAddress } from "./address.js";
-import { zapAuthenticator, type ZapHost } from "./zap.js";
+import type { ZapClient } from "./zap.js";
 
 /**
  * What a session needs of the socket it serves. The socket may have moved to
@@ -24,7 +25,7 @@ import { zapAuthenticator, type ZapHost } from "./zap.js";
 export interface SessionOwner {
   readonly type: SocketTypeName;
   readonly options: SocketOptionValues;
-  readonly zap: ZapHost | null;
+  readonly zap: ZapClient;
   emit(event: SocketEvent): void;
   /**
    * A new pipe to the socket for this endpoint; returns the session's end.
@@ -52,6 +53,8 @@ export class Session implements PipeSink {
   private handshakes = 0;
   /** The engine of the current stream reported its failure (no second event when the stream then closes). */
   private engineFailed = false;
+  /** Why the current stream failed, if it did (a reset, a broken pipe). */
+  private streamError: Error | null = null;
 
   constructor(
     private readonly socket: SessionOwner,
@@ -74,7 +77,7 @@ export class Session implements PipeSink {
     const onError = (err: Error): void => {
       stream.off("connect", onConnect);
       stream.destroy();
-      this.socket.emit({ type: "connect:delay", address: this.endpoint, error: err });
+      this.socket.emit({ type: "connect:delay", address: this.endpoint, error: systemError(err, "ECONNREFUSED", "connect failed") });
       this.scheduleRetry();
     };
     const onConnect = (): void => {
@@ -109,6 +112,7 @@ export class Session implements PipeSink {
   attachStream(stream: net.Socket, asAccepted: boolean): void {
     this.stream = stream;
     this.engineFailed = false;
+    this.streamError = null;
     stream.setNoDelay(true);
     const o = this.socket.options;
     const engine = new ZmtpConnection(
@@ -119,7 +123,7 @@ export class Session implements PipeSink {
         mechanism: o.plainServer || o.plainUsername !== null ? "PLAIN" : "NULL",
         plainUsername: o.plainUsername ?? "",
         plainPassword: o.plainPassword ?? "",
-        zapAuthenticate: o.plainServer ? zapAuthenticator(this.socket.zap, o.routingId, stream, o.zapDomain) : undefined,
+        zapAuthenticate: o.plainServer ? this.socket.zap.authenticator(o.routingId, stream.remoteAddress ?? "", o.zapDomain) : undefined,
         maxMessageSize: o.maxMessageSize,
         heartbeatInterval: o.heartbeatInterval,
         heartbeatTimeout: o.heartbeatTimeout,
@@ -137,7 +141,8 @@ export class Session implements PipeSink {
     this.engine = engine;
     stream.on("data", (chunk: Buffer) => engine.receive(chunk));
     stream.on("drain", () => this.pullOut());
-    stream.on("error", () => {});
+    // The error is reported with the disconnect the close that follows it causes.
+    stream.on("error", (err) => (this.streamError = err));
     stream.on("close", () => this.onStreamClosed(asAccepted));
     engine.start();
   }
@@ -188,7 +193,7 @@ export class Session implements PipeSink {
       this.socket.emit({
         type: "handshake:error",
         address: this.endpoint,
-        error: zerr("EPROTO", "the connection closed during the handshake"),
+        error: zerr("EPROTO", "the connection closed during the handshake", this.streamError ?? undefined),
         reason: "other",
       });
     }
@@ -197,7 +202,14 @@ export class Session implements PipeSink {
     this.engine = null;
     this.stream = null;
     this.overflow = [];
-    if (wasReady) this.socket.emit({ type: "disconnect", address: this.endpoint });
+    if (wasReady) {
+      const cause = this.streamError;
+      this.socket.emit(
+        cause === null
+          ? { type: "disconnect", address: this.endpoint }
+          : { type: "disconnect", address: this.endpoint, error: lostConnection(cause) },
+      );
+    }
     if (asAccepted || this.socket.options.immediate || this.stopped) {
       // The queue of an accepted connection dies with it (as does an immediate one's):
       // what the socket had queued for the peer is dropped, but the messages that
@@ -348,6 +360,12 @@ function writeAll(stream: net.Socket, buffers: Buffer[]): void {
   stream.uncork();
 }
 
-export function streamError(err: Error): ZocketError {
-  return zerr("EPROTO", err.message, err);
+/** A stream failure as a ZocketError, keeping the system error as its cause. */
+function lostConnection(err: Error): Error {
+  return systemError(err, "ECONNRESET", "the connection was lost");
+}
+
+function systemError(err: Error, fallback: "ECONNRESET" | "ECONNREFUSED", what: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  return zerr(isErrorCode(code) ? code : fallback, `${what}: ${err.message}`, err);
 }

@@ -1,51 +1,137 @@
 /**
- * ZAP client (RFC 27): a PLAIN server asks the handler bound at
- * inproc://zeromq.zap.01 in the same context. With no handler bound the
- * handshake is refused, as libzmq does.
+ * The ZAP client (RFC 27) of one thread: PLAIN servers in this thread ask the
+ * handler bound at inproc://zeromq.zap.01 in the same context. One client per
+ * thread, reused for every handshake: it keeps one pipe to the handler (as a
+ * DEALER would) and matches replies to requests by their request id. With no
+ * handler bound the request fails, and the handshake is refused, as libzmq
+ * does.
  */
-import type net from "node:net";
+import { EMPTY_FRAME, type Msg } from "../msg.js";
+import type { Pipe, PipeSink } from "../pipe/pipe.js";
+import type { EndInfo } from "../protocols.js";
+import type { ZapReply, ZapRequest } from "../zmtp/mechanism.js";
 
 export const ZAP_ENDPOINT = "inproc://zeromq.zap.01";
 const ZAP_TIMEOUT_MS = 5000;
 
-import type { ZapReply, ZapRequest } from "../zmtp/mechanism.js";
-
-/** What a socket's host offers for ZAP: one request/reply exchange with the handler, or null if none is bound. */
-export interface ZapHost {
-  zapExchange(frames: Buffer[], timeoutMs: number): Promise<Buffer[] | null>;
+/** What the client needs of its thread. */
+export interface ZapThread {
+  readonly terminated: boolean;
+  /** True if some thread of the context has bound `endpoint`. */
+  isInprocBound(endpoint: string): Promise<boolean>;
+  /** A pipe to whoever binds `endpoint`; `cid` names it while it waits for the bind. */
+  openInprocPipe(endpoint: string, own: EndInfo): { pipe: Pipe; cid: string | null };
+  cancelInprocConnect(cid: string): void;
 }
 
-let nextRequestId = 1;
+interface Waiting {
+  resolve: (reply: Msg | null) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
 
-export function zapAuthenticator(
-  host: ZapHost | null,
-  routingId: Buffer | null,
-  stream: net.Socket,
-  domain: string,
-): (req: ZapRequest) => Promise<ZapReply> {
-  return async (req) => {
-    const address = stream.remoteAddress ?? "";
-    const id = String(nextRequestId++);
-    const frames = [
-      Buffer.from("1.0"),
-      Buffer.from(id),
-      Buffer.from(domain),
-      Buffer.from(address),
-      // libzmq sends the server socket's own routing id here.
-      Buffer.from(routingId ?? Buffer.alloc(0)),
-      Buffer.from(req.mechanism),
-      ...req.credentials.map((c) => Buffer.from(c)),
-    ];
-    const reply = host !== null ? await host.zapExchange(frames, ZAP_TIMEOUT_MS) : null;
-    if (reply === null) return { statusCode: "500", statusText: "no ZAP handler", userId: "" };
-    // Reply: version, request id, status code, status text, user id, metadata.
-    if (reply.length < 5 || reply[0]!.toString() !== "1.0" || reply[1]!.toString() !== id) {
-      return { statusCode: "500", statusText: "malformed ZAP reply", userId: "" };
-    }
-    return {
-      statusCode: reply[2]!.toString(),
-      statusText: reply[3]!.toString(),
-      userId: reply[4]!.toString(),
+const OWN: EndInfo = { type: "DEALER", routingId: EMPTY_FRAME, sndhwm: 0, rcvhwm: 0, conflate: false };
+
+export class ZapClient implements PipeSink {
+  private pipe: Pipe | null = null;
+  private cid: string | null = null;
+  private readonly waiting = new Map<string, Waiting>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly thread: ZapThread) {}
+
+  /**
+   * An authenticator for one handshake (zmtp/mechanism.ts): the server
+   * socket's routing id and the peer's address go into the request.
+   */
+  authenticator(routingId: Buffer | null, address: string, domain: string): (req: ZapRequest) => Promise<ZapReply> {
+    return async (req) => {
+      const id = String(this.nextId++);
+      const request: Msg = [
+        Buffer.from("1.0"),
+        Buffer.from(id),
+        Buffer.from(domain),
+        Buffer.from(address),
+        // libzmq sends the server socket's own routing id here.
+        Buffer.from(routingId ?? EMPTY_FRAME),
+        Buffer.from(req.mechanism),
+        ...req.credentials.map((c) => Buffer.from(c)),
+      ];
+      const reply = await this.exchange(id, request);
+      if (reply === null) return { statusCode: "500", statusText: "no ZAP handler", userId: "" };
+      // Reply: version, request id, status code, status text, user id, metadata.
+      if (reply.length < 5 || reply[0]!.toString() !== "1.0" || reply[1]!.toString() !== id) {
+        return { statusCode: "500", statusText: "malformed ZAP reply", userId: "" };
+      }
+      return { statusCode: reply[2]!.toString(), statusText: reply[3]!.toString(), userId: reply[4]!.toString() };
     };
-  };
+  }
+
+  /** One request/reply with the handler; null if none is bound, or it does not answer in time. */
+  private async exchange(id: string, request: Msg): Promise<Msg | null> {
+    if (this.closed || this.thread.terminated || !(await this.thread.isInprocBound(ZAP_ENDPOINT))) return null;
+    const pipe = this.connected();
+    return new Promise<Msg | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(null);
+      }, ZAP_TIMEOUT_MS);
+      timer.unref();
+      this.waiting.set(id, { resolve, timer });
+      // The empty delimiter frame makes a REP (or a ROUTER that answers in kind) accept it.
+      if (!pipe.forceWrite([EMPTY_FRAME, ...request])) this.settle(id, null);
+    });
+  }
+
+  private connected(): Pipe {
+    if (this.pipe !== null && !this.pipe.isTerminated) return this.pipe;
+    const { pipe, cid } = this.thread.openInprocPipe(ZAP_ENDPOINT, OWN);
+    pipe.sink = this;
+    pipe.attached = true;
+    this.pipe = pipe;
+    this.cid = cid;
+    return pipe;
+  }
+
+  private settle(id: string, reply: Msg | null): void {
+    const w = this.waiting.get(id);
+    if (w === undefined) return; // timed out already, or not ours
+    this.waiting.delete(id);
+    clearTimeout(w.timer);
+    w.resolve(reply);
+  }
+
+  readActivated(pipe: Pipe): void {
+    for (let msg = pipe.read(); msg !== null; msg = pipe.read()) {
+      const body = msg[0]?.length === 0 ? msg.slice(1) : msg;
+      const id = body[1]?.toString();
+      if (id !== undefined && this.waiting.has(id)) this.settle(id, body);
+      else if (this.waiting.size === 1) {
+        // Not an id we asked with: with one request waiting the reply must be
+        // for it, and it fails it (libzmq checks the id too).
+        for (const only of this.waiting.keys()) this.settle(only, body);
+      }
+    }
+  }
+
+  writeActivated(): void {}
+
+  pipeHello(): void {}
+
+  pipeTerminated(pipe: Pipe): void {
+    if (pipe !== this.pipe) return;
+    // The handler went away: requests in flight get no answer; the next one connects again.
+    this.pipe = null;
+    this.cid = null;
+    for (const id of [...this.waiting.keys()]) this.settle(id, null);
+  }
+
+  /** The thread's context terminated. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.cid !== null) this.thread.cancelInprocConnect(this.cid);
+    this.pipe?.terminate(false);
+    for (const id of [...this.waiting.keys()]) this.settle(id, null);
+  }
 }

@@ -6,8 +6,8 @@
  * the session owns the stream and decides about reconnecting.
  */
 import { zerr, type ErrorCode, type ZocketError } from "../errors.js";
-import type { SocketTypeName } from "../pipe/pipe.js";
-import { isCompatible, isSocketType } from "../socket/compat.js";
+import type { SocketTypeName } from "../socket-type.js";
+import { isCompatible, isSocketType } from "../socket-type.js";
 import { encodeCommand, encodeError, encodeMetadata, encodePing, parseCommand, type Metadata } from "./commands.js";
 import { Decoder, type DecoderHandler, type FailureKind } from "./decoder.js";
 import { FrameEncoder } from "./encoder.js";

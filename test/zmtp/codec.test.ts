@@ -10,7 +10,7 @@ import { Decoder } from "../../src/zmtp/decoder.js";
 import { FrameEncoder } from "../../src/zmtp/encoder.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { ZmtpConnection, type EngineError, type ZmtpOptions, type ZmtpPeer } from "../../src/zmtp/protocol.js";
-import type { SocketTypeName } from "../../src/pipe/pipe.js";
+import type { SocketTypeName } from "../../src/socket-type.js";
 import { options, referenceDecode } from "./harness.js";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");

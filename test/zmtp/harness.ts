@@ -8,7 +8,7 @@ import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { FrameEncoder } from "../../src/zmtp/encoder.js";
 import { encodeGreeting, type MechanismName } from "../../src/zmtp/greeting.js";
 import { ZmtpConnection, type EngineError, type ZmtpOptions, type ZmtpPeer } from "../../src/zmtp/protocol.js";
-import type { SocketTypeName } from "../../src/pipe/pipe.js";
+import type { SocketTypeName } from "../../src/socket-type.js";
 
 export const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 export const latin = (s: string): Buffer => Buffer.from(s, "latin1");

@@ -1,5 +1,10 @@
-/** Which socket types may talk to each other (RFC 28-31; libzmq's mechanism_t::check_socket_type). */
-import type { SocketTypeName } from "../pipe/pipe.js";
+/**
+ * Socket type names and which types may talk to each other (RFC 28-31;
+ * libzmq's mechanism_t::check_socket_type). A neutral module: the pipe, the
+ * socket types and the ZMTP engine all import it, and it imports nothing.
+ */
+export type SocketTypeName =
+  | "PAIR" | "PUB" | "SUB" | "XPUB" | "XSUB" | "REQ" | "REP" | "DEALER" | "ROUTER" | "PUSH" | "PULL";
 
 const PEERS: Record<SocketTypeName, readonly SocketTypeName[]> = {
   PAIR: ["PAIR"],
@@ -14,8 +19,6 @@ const PEERS: Record<SocketTypeName, readonly SocketTypeName[]> = {
   PUSH: ["PULL"],
   PULL: ["PUSH"],
 };
-
-export const SOCKET_TYPES = Object.keys(PEERS) as SocketTypeName[];
 
 export function isSocketType(name: unknown): name is SocketTypeName {
   return typeof name === "string" && Object.prototype.hasOwnProperty.call(PEERS, name);
