@@ -3,14 +3,17 @@
  * `socket.events`): listeners with on/off, and an async iterable that yields
  * events from the moment iteration starts until the socket closes.
  */
-export type SocketEventName =
-  | "bind" | "bind:error" | "unbind"
-  | "accept" | "accept:error"
-  | "connect" | "connect:delay" | "connect:retry"
-  | "disconnect"
-  | "handshake" | "handshake:error"
-  | "close" | "close:error"
-  | "end";
+export const SOCKET_EVENT_NAMES = [
+  "bind", "bind:error", "unbind",
+  "accept", "accept:error",
+  "connect", "connect:delay", "connect:retry",
+  "disconnect",
+  "handshake", "handshake:error",
+  "close", "close:error",
+  "end",
+] as const;
+
+export type SocketEventName = (typeof SOCKET_EVENT_NAMES)[number];
 
 export interface SocketEvent {
   type: SocketEventName;

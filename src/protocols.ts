@@ -19,7 +19,7 @@
 import { MessagePort } from "node:worker_threads";
 import { ErrorCode, zerr, type ZocketError } from "./errors.js";
 import { isSocketType, type SocketTypeName } from "./socket-type.js";
-import type { SocketEvent, SocketEventName } from "./events.js";
+import { SOCKET_EVENT_NAMES, type SocketEvent, type SocketEventName } from "./events.js";
 
 // ---------------------------------------------------------------- shared parts
 
@@ -281,10 +281,7 @@ function isWireError(v: unknown): v is WireError {
   return isRecord(v) && isErrorCode(v.code) && typeof v.message === "string" && (v.cause === null || typeof v.cause === "string");
 }
 
-const EVENT_NAMES = new Set<string>([
-  "bind", "bind:error", "unbind", "accept", "accept:error", "connect", "connect:delay", "connect:retry",
-  "disconnect", "handshake", "handshake:error", "close", "close:error", "end",
-]);
+const EVENT_NAMES = new Set<string>(SOCKET_EVENT_NAMES);
 
 function isWireEvent(v: unknown): v is WireEvent {
   return (

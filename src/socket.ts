@@ -58,24 +58,29 @@ export class Socket implements AsyncIterable<Buffer[]> {
     return core;
   }
 
+  /** A core that is neither detached, closed nor terminated (ENOTSOCK / ETERM otherwise). */
+  #open(what: string): SocketBase {
+    const core = this.#live(what);
+    core.check(what);
+    return core;
+  }
+
   /** Resolves with the endpoint actually bound (`tcp://…:*` picks a port, `ipc://*` a path). */
-  bind(endpoint: string): Promise<string> {
-    const core = this.#core;
-    if (core === null) return Promise.reject(zerr("ENOTSOCK", `${this.#type}.bind: the socket was detached for migration`));
-    return core.bind(endpoint);
+  async bind(endpoint: string): Promise<string> {
+    return this.#open("bind").endpoints.bind(endpoint);
   }
 
   async unbind(endpoint: string): Promise<void> {
-    this.#live("unbind").unbind(endpoint);
+    this.#open("unbind").endpoints.unbind(endpoint);
   }
 
   /** Returns at once; connects (and reconnects) in the background. */
   connect(endpoint: string): void {
-    this.#live("connect").connect(endpoint);
+    this.#open("connect").endpoints.connect(endpoint);
   }
 
   disconnect(endpoint: string): void {
-    this.#live("disconnect").disconnect(endpoint);
+    this.#open("disconnect").endpoints.disconnect(endpoint);
   }
 
   /** Queues one message (a frame or an array of frames); resolves once queued. */
@@ -110,8 +115,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
   }
 
   #subscriber(what: string): XSubSocket {
-    const core = this.#live(what);
-    core.check(what);
+    const core = this.#open(what);
     if (!(core instanceof XSubSocket)) throw zerr("ENOTSUP", `${this.#type}.${what}: only SUB and XSUB sockets subscribe`);
     return core;
   }

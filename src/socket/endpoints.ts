@@ -10,7 +10,7 @@
  *  - tcp/ipc: listeners and sessions of a NetTransports.
  */
 import type { MessagePort } from "node:worker_threads";
-import { zerr, type ZocketError } from "../errors.js";
+import { zerr, ZocketError } from "../errors.js";
 import type { SocketEvent } from "../events.js";
 import { cloneOptions, type SocketOptionValues } from "../options.js";
 import { localPair, localPairPending } from "../pipe/links.js";
@@ -360,8 +360,7 @@ function hostGone(): ZocketError {
   return zerr("ECONNABORTED", "the thread that hosted this endpoint's connections exited");
 }
 
-/** Errors from the registry come back as ZocketErrors already; add where they happened. */
+/** Errors from the registry come back as ZocketErrors; say where, keep the original as the cause. */
 function rethrown(err: unknown, where: string): unknown {
-  const e = err as ZocketError;
-  return e.code !== undefined ? zerr(e.code, `${where}: ${e.message}`) : err;
+  return err instanceof ZocketError ? zerr(err.code, `${where}: ${err.message}`, err) : err;
 }

@@ -10,9 +10,8 @@
  * thread, the registry and the transports reach it by commands (its mailbox,
  * acceptPipe/acceptPort, pipe events).
  */
-import { MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { zerr, ZocketError } from "../errors.js";
-import { Deque } from "../util/deque.js";
 import { SocketEvents, type SocketEvent } from "../events.js";
 import { toMsg, type Msg } from "../msg.js";
 import { cloneOptions, type SocketOptionValues } from "../options.js";
@@ -20,32 +19,15 @@ import { packBatch, unpackAll } from "../pipe/batch.js";
 import { overPort } from "../pipe/links.js";
 import { freezePipe, revivePipe } from "../pipe/migration.js";
 import type { EndInfo, Pipe, PipeSink } from "../pipe/pipe.js";
-import { parseMailboxCommand } from "../protocols.js";
 import { isCompatible, type SocketTypeName } from "../socket-type.js";
 import type { ZapClient } from "../transport/zap.js";
 import { SocketEndpoints, type EndpointOwner } from "./endpoints.js";
 import type { SocketHost } from "./host.js";
+import { Mailbox, type SocketPorts } from "./mailbox.js";
 import type { FrozenSocket } from "./migration.js";
+import { WaitQueue } from "./wait-queue.js";
 
-interface PendingSend {
-  msg: Msg;
-  resolve: () => void;
-  reject: (err: Error) => void;
-  timer: ReturnType<typeof setTimeout> | null;
-}
-
-interface PendingRecv {
-  resolve: (msg: Msg) => void;
-  reject: (err: Error) => void;
-  timer: ReturnType<typeof setTimeout> | null;
-}
-
-/** The signalling channel a socket is created with, or revived with after a move. */
-export interface SocketPorts {
-  mailbox: MessagePort;
-  address: MessagePort | null;
-  addressAtRoot: boolean;
-}
+export type { SocketPorts } from "./mailbox.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -64,21 +46,14 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   detached = false;
   zombie = false;
 
-  /** Our end of the signalling channel: commands reach the socket here wherever it lives. */
-  private mailbox: MessagePort;
-  /** The other end: the address others post to. Given to the context's registry on the first inproc bind. */
-  private address: MessagePort | null;
-  /** The registry holds our address (it says "bye" when it lets go). */
-  private addressAtRoot: boolean;
-
+  /** Our signalling channel: commands reach the socket there wherever it lives. */
+  private readonly mailbox: Mailbox;
   private lingerTimer: ReturnType<typeof setTimeout> | null = null;
   private pipesClosing = false;
-  private readonly sendq = new Deque<PendingSend>();
-  private readonly recvq = new Deque<PendingRecv>();
+  private readonly sendq = new WaitQueue<Msg, void>(() => this.updateKeepAlive());
+  private readonly recvq = new WaitQueue<null, Msg>(() => this.updateKeepAlive());
   private pumping = false;
   private pumpAgain = false;
-  private refd = false;
-  private unrefScheduled = false;
 
   constructor(type: SocketTypeName, sid: string, options: SocketOptionValues, host: SocketHost, ports?: SocketPorts) {
     this.type = type;
@@ -86,32 +61,15 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.options = options;
     this.host = host;
     this.endpoints = new SocketEndpoints(this);
-    if (ports !== undefined) {
-      this.mailbox = ports.mailbox;
-      this.address = ports.address;
-      this.addressAtRoot = ports.addressAtRoot;
-    } else {
-      const ch = new MessageChannel();
-      this.mailbox = ch.port1;
-      this.address = ch.port2;
-      this.addressAtRoot = false;
-    }
-    this.mailbox.on("message", (m: unknown) => this.onCommand(m));
-    this.mailbox.unref();
+    // Commands posted to our address: a peer's pipe for an inproc bind, or the registry's goodbye.
+    this.mailbox = new Mailbox(
+      ports,
+      (cmd) => (cmd.op === "attach" ? this.acceptPort(cmd.port, cmd.endpoint) : this.mailbox.close()),
+      () => this.busy,
+    );
   }
 
   // ------------------------------------------------------------ commands
-
-  /** Commands posted to our address: a peer's pipe for an inproc bind, or the registry's goodbye. */
-  private onCommand(raw: unknown): void {
-    const cmd = parseMailboxCommand(raw);
-    if (cmd === null) {
-      refuseCommand(raw);
-      return;
-    }
-    if (cmd.op === "attach") this.acceptPort(cmd.port, cmd.endpoint);
-    else this.closeMailbox();
-  }
 
   /**
    * A pipe port for one of our endpoints: a connecting peer's (inproc), or a
@@ -138,11 +96,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   /** The registry's copy of our address, the first time it is asked for. */
   takeAddress(): MessagePort | null {
-    if (this.addressAtRoot) return null;
-    const addr = this.address;
-    this.address = null;
-    this.addressAtRoot = true;
-    return addr;
+    return this.mailbox.takeAddress();
   }
 
   setOption<K extends keyof SocketOptionValues>(name: K, value: SocketOptionValues[K]): void {
@@ -286,29 +240,6 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     for (const p of [...this.pipes]) if (p.endpoint === endpoint) p.terminate(false);
   }
 
-  // ------------------------------------------------------------ endpoints
-
-  bind(endpoint: string): Promise<string> {
-    const err = this.usable("bind");
-    if (err !== null) return Promise.reject(err);
-    return this.endpoints.bind(endpoint);
-  }
-
-  unbind(endpoint: string): void {
-    this.check("unbind");
-    this.endpoints.unbind(endpoint);
-  }
-
-  connect(endpoint: string): void {
-    this.check("connect");
-    this.endpoints.connect(endpoint);
-  }
-
-  disconnect(endpoint: string): void {
-    this.check("disconnect");
-    this.endpoints.disconnect(endpoint);
-  }
-
   // ------------------------------------------------------------ send / recv
 
   send(message: unknown): Promise<void> {
@@ -330,24 +261,9 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
       }
       if (this.options.sendTimeout === 0) return Promise.reject(this.eagain("send"));
     }
-    return this.queueSend(msg);
-  }
-
-  private queueSend(msg: Msg): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const op: PendingSend = { msg, resolve, reject, timer: null };
-      const t = this.options.sendTimeout;
-      if (t > 0) {
-        op.timer = setTimeout(() => {
-          if (this.sendq.removeWhere((x) => x === op).length > 0) {
-            reject(this.eagain("send"));
-            this.updateKeepAlive();
-          }
-        }, t);
-      }
-      this.sendq.push(op);
-      this.updateKeepAlive();
-    });
+    const p = this.sendq.wait(msg, this.options.sendTimeout, () => this.eagain("send"));
+    this.updateKeepAlive();
+    return p;
   }
 
   recv(): Promise<Msg> {
@@ -363,24 +279,9 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
       if (msg !== null) return Promise.resolve(msg);
       if (this.options.receiveTimeout === 0) return Promise.reject(this.eagain("recv"));
     }
-    return this.queueRecv();
-  }
-
-  private queueRecv(): Promise<Msg> {
-    return new Promise<Msg>((resolve, reject) => {
-      const op: PendingRecv = { resolve, reject, timer: null };
-      const t = this.options.receiveTimeout;
-      if (t > 0) {
-        op.timer = setTimeout(() => {
-          if (this.recvq.removeWhere((x) => x === op).length > 0) {
-            reject(this.eagain("recv"));
-            this.updateKeepAlive();
-          }
-        }, t);
-      }
-      this.recvq.push(op);
-      this.updateKeepAlive();
-    });
+    const p = this.recvq.wait(null, this.options.receiveTimeout, () => this.eagain("recv"));
+    this.updateKeepAlive();
+    return p;
   }
 
   private eagain(what: string): ZocketError {
@@ -428,43 +329,31 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   private serveSends(): number {
     let served = 0;
-    for (let op = this.sendq.peek(); op !== undefined; op = this.sendq.peek()) {
-      let done: boolean;
+    for (let op = this.sendq.peek(); op !== undefined; op = this.sendq.peek(), served++) {
       try {
-        done = this.xsend(op.msg);
+        if (!this.xsend(op.value)) break;
       } catch (err) {
-        this.sendq.shift();
-        if (op.timer !== null) clearTimeout(op.timer);
-        op.reject(err as Error);
-        served++;
+        this.sendq.rejectHead(err as Error);
         continue;
       }
-      if (!done) break;
-      this.sendq.shift();
-      if (op.timer !== null) clearTimeout(op.timer);
-      op.resolve();
-      served++;
+      this.sendq.resolveHead();
     }
     return served;
   }
 
   private serveRecvs(): number {
     let served = 0;
-    for (let op = this.recvq.peek(); op !== undefined; op = this.recvq.peek()) {
+    while (this.recvq.length > 0) {
       let msg: Msg | null;
       try {
         msg = this.xrecv();
       } catch (err) {
-        this.recvq.shift();
-        if (op.timer !== null) clearTimeout(op.timer);
-        op.reject(err as Error);
+        this.recvq.rejectHead(err as Error);
         served++;
         continue;
       }
       if (msg === null) break;
-      this.recvq.shift();
-      if (op.timer !== null) clearTimeout(op.timer);
-      op.resolve(msg);
+      this.recvq.resolveHead(msg);
       served++;
     }
     return served;
@@ -478,43 +367,13 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   }
 
   updateKeepAlive(): void {
-    if (this.busy) {
-      if (!this.refd) {
-        this.refd = true;
-        this.mailbox.ref();
-      }
-    } else if (this.refd && !this.unrefScheduled) {
-      // Let go lazily: a busy socket flips between pending and idle once per
-      // message, and ref()/unref() on every flip costs more than the message.
-      this.unrefScheduled = true;
-      setImmediate(this.lazyUnref);
-    }
+    this.mailbox.keepAlive();
   }
-
-  private readonly lazyUnref = (): void => {
-    this.unrefScheduled = false;
-    if (this.refd && !this.busy) {
-      this.refd = false;
-      this.mailbox.unref();
-    }
-  };
 
   /** Rejects every pending call with `err` (ETERM on context termination). */
   failPending(err: ZocketError, sends = true): void {
-    const recvs = this.recvq.toArray();
-    this.recvq.clear();
-    for (const op of recvs) {
-      if (op.timer !== null) clearTimeout(op.timer);
-      op.reject(err);
-    }
-    if (sends) {
-      const ss = this.sendq.toArray();
-      this.sendq.clear();
-      for (const op of ss) {
-        if (op.timer !== null) clearTimeout(op.timer);
-        op.reject(err);
-      }
-    }
+    this.recvq.drain((w) => w.reject(err));
+    if (sends) this.sendq.drain((w) => w.reject(err));
     this.updateKeepAlive();
   }
 
@@ -525,7 +384,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.closed = true;
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was closed`), false);
     this.endpoints.close();
-    this.host.socketClosed(this, this.addressAtRoot);
+    this.host.socketClosed(this, this.mailbox.addressAtRoot);
     if (this.options.linger === 0) {
       this.failPending(zerr("ENOTSOCK", `${this.type}.send: the socket was closed with linger 0`));
       this.finishZombie();
@@ -579,20 +438,8 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.updateKeepAlive();
     this.events.emit({ type: "end", address: "" });
     this.host.zombieDone(this);
-    if (!this.addressAtRoot) this.closeMailbox();
-  }
-
-  /** Closes the signalling channel; attach commands still queued are refused. */
-  private closeMailbox(): void {
-    for (let m = receiveMessageOnPort(this.mailbox); m !== undefined; m = receiveMessageOnPort(this.mailbox)) {
-      refuseCommand(m.message);
-    }
-    this.mailbox.removeAllListeners();
-    this.mailbox.close();
-    if (this.address !== null) {
-      this.address.close();
-      this.address = null;
-    }
+    // Otherwise the registry's "bye" closes it, behind any attach still in flight.
+    if (!this.mailbox.addressAtRoot) this.mailbox.close();
   }
 
   // ------------------------------------------------------------ migration
@@ -603,33 +450,27 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.detached = true;
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was detached for migration`), false);
     // Sends already accepted by send() but not yet queued travel with the socket.
-    const sends = this.sendq.toArray();
-    this.sendq.clear();
-    for (const op of sends) {
-      if (op.timer !== null) clearTimeout(op.timer);
-      op.resolve();
-    }
+    const sends: Msg[] = [];
+    this.sendq.drain((w) => {
+      sends.push(w.value);
+      w.resolve();
+    });
     const live = this.pipes.filter((p) => !p.isTerminated);
     this.pipes.length = 0;
     this.pipes.push(...live);
     const typeState = this.xfreeze();
     const pipes = this.pipes.map(freezePipe);
     this.pipes.length = 0;
-    this.mailbox.removeAllListeners();
     const frozen: FrozenSocket = {
       sid: this.sid,
       type: this.type,
       options: cloneOptions(this.options),
       pipes,
       typeState,
-      pendingSends: sends.length > 0 ? packBatch(sends.map((s) => s.msg)).buf : null,
-      mailbox: this.mailbox,
-      address: this.address,
-      addressAtRoot: this.addressAtRoot,
+      pendingSends: sends.length > 0 ? packBatch(sends).buf : null,
+      ...this.mailbox.freeze(),
       endpoints: this.endpoints.freeze(this.host.zap),
     };
-    this.address = null;
-    this.updateKeepAlive();
     this.events.finish();
     return frozen;
   }
@@ -645,16 +486,8 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.xthaw(s.typeState);
     this.endpoints.thaw(s.endpoints);
     if (s.pendingSends !== null) {
-      for (const msg of unpackAll(s.pendingSends)) {
-        this.sendq.push({ msg, resolve: () => {}, reject: () => {}, timer: null });
-      }
+      for (const msg of unpackAll(s.pendingSends)) this.sendq.push(msg);
     }
     this.pump();
   }
-}
-
-/** Closes the pipe port inside a command we will never serve, so its owner sees the end. */
-export function refuseCommand(m: unknown): void {
-  const cmd = parseMailboxCommand(m);
-  if (cmd !== null && cmd.op === "attach") cmd.port.close();
 }

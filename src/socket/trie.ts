@@ -14,12 +14,6 @@ class TrieNode {
 
 export class SubscriptionTrie {
   private root = new TrieNode();
-  private topics = 0;
-
-  /** Distinct topics with a non-zero count. */
-  get size(): number {
-    return this.topics;
-  }
 
   /** Adds `times` subscriptions; true when the topic was new (count 0 → n). */
   add(topic: Uint8Array, times = 1): boolean {
@@ -36,7 +30,6 @@ export class SubscriptionTrie {
     }
     const isNew = node.count === 0;
     node.count += times;
-    if (isNew) this.topics++;
     return isNew;
   }
 
@@ -53,7 +46,6 @@ export class SubscriptionTrie {
     if (node.count === 0) return false;
     node.count--;
     if (node.count > 0) return false;
-    this.topics--;
     // Prune empty branches so the trie does not grow with churn.
     for (let i = topic.length; i > 0; i--) {
       const n = path[i]!;

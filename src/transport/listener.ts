@@ -97,11 +97,15 @@ export class Listener {
       // libzmq removes the socket file on unbind/close (and its generated directory).
       try {
         unlinkSync(a.path);
-      } catch {}
+      } catch {
+        // Already gone (removed by hand, or its directory was): nothing left to clean.
+      }
       if (this.generatedDir !== null) {
         try {
           rmdirSync(this.generatedDir);
-        } catch {}
+        } catch {
+          // Not empty (someone else's files) or already gone: it is not ours to force.
+        }
       }
     }
   }
@@ -116,7 +120,9 @@ function removeStaleSocket(path: string): void {
   if (!existsSync(path)) return;
   try {
     unlinkSync(path);
-  } catch {}
+  } catch {
+    // Not ours to remove (permissions) or gone meanwhile: listen() then reports what is wrong.
+  }
 }
 
 function listenError(err: NodeJS.ErrnoException, endpoint: string): ZocketError {

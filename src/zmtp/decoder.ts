@@ -53,10 +53,6 @@ export class Decoder {
     private readonly maxMessageSize: number,
   ) {}
 
-  get dead(): boolean {
-    return this.state === DEAD;
-  }
-
   /** Stops decoding for good and lets go of buffered bytes. */
   kill(): void {
     this.state = DEAD;

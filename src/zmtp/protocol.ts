@@ -81,10 +81,6 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     return !this.closed;
   }
 
-  get isReady(): boolean {
-    return this.ready;
-  }
-
   /** Bytes written since the last flush (the session bounds its batches with it). */
   get pendingBytes(): number {
     return this.encoder.bytes;
