@@ -5,8 +5,8 @@
  * inproc, tcp and ipc where the clause is not transport-specific.
  */
 import { expect } from "chai";
-import { Context, ZocketError, type Socket } from "../../src/index.js";
-import { rejects } from "../support/assert.js";
+import { Context, ZocketError, type Socket, type SocketEventName } from "../../src/index.js";
+import { expectCode, rejects } from "../support/assert.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 
 type Transport = "inproc" | "tcp" | "ipc";
@@ -36,6 +36,44 @@ async function connectReady(s: Socket, ep: string, t: Transport): Promise<void> 
   await up;
 }
 
+/** The next `name` event of `s`; rejects after `ms` (a missing event becomes a clear failure). */
+function nextEvent(s: Socket, name: SocketEventName, ms = 5000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      s.events.off(name, on);
+      reject(new Error(`no ${name} event within ${ms} ms`));
+    }, ms);
+    const on = (): void => {
+      clearTimeout(t);
+      s.events.off(name, on);
+      resolve();
+    };
+    s.events.on(name, on);
+  });
+}
+
+/**
+ * Sends "probe" from `pub` until `sub` receives one (bounded): from then on the
+ * subscription is in place at the PUB. Later probes may still be on their way.
+ */
+async function untilSubscribed(pub: Socket, sub: Socket): Promise<void> {
+  const saved = sub.receiveTimeout;
+  sub.receiveTimeout = 10;
+  try {
+    for (let i = 0; i < 300; i++) {
+      await pub.send("probe");
+      try {
+        expect(text(await sub.recv())).to.deep.equal(["probe"]);
+        return;
+      } catch (err) {
+        expectCode(err, "EAGAIN");
+      }
+    }
+    expect.fail("no probe reached the SUB: the subscription never took effect at the PUB");
+  } finally {
+    sub.receiveTimeout = saved;
+  }
+}
 
 const text = (m: Buffer[]): string[] => m.map((f) => f.toString("latin1"));
 
@@ -313,16 +351,28 @@ for (const t of TRANSPORTS) {
       const sub = open("SUB", { receiveHighWaterMark: 10 });
       sub.subscribe("");
       await connectReady(sub, ep, t);
-      for (let i = 0; i < 20000; i++) await pub.send(String(i)); // would deadlock if PUB blocked
+      // Before the subscription reaches the PUB, it drops everything (nothing delivered would prove nothing).
+      await untilSubscribed(pub, sub);
+      const N = 20000;
+      for (let i = 0; i < N; i++) await pub.send(String(i)); // would deadlock if PUB blocked
       sub.receiveTimeout = 300;
-      let n = 0;
-      try {
-        for (;;) {
-          await sub.recv();
-          n++;
+      const got: number[] = [];
+      for (;;) {
+        let m: Buffer[];
+        try {
+          m = await sub.recv();
+        } catch (err) {
+          expectCode(err, "EAGAIN"); // only the timeout ends the drain
+          break;
         }
-      } catch {}
-      expect(n).to.be.below(20000);
+        const [body] = text(m);
+        if (body === "probe") continue; // a late probe from the barrier, sent before the numbered ones
+        got.push(Number(body));
+      }
+      expect(got.length, "messages delivered to the subscriber").to.be.above(0);
+      expect(got.length, "messages delivered: the rest must have been dropped at the HWM").to.be.below(N);
+      // What got through is in order, with gaps where the PUB dropped.
+      for (let i = 1; i < got.length; i++) expect(got[i]!).to.be.above(got[i - 1]!);
     });
 
     it("xpubNoDrop: XPUB send waits at the HWM (EAGAIN after sendTimeout) instead of dropping", async () => {
@@ -341,7 +391,7 @@ for (const t of TRANSPORTS) {
           await xpub.send(frame);
           sent++;
         } catch (err) {
-          expect((err as ZocketError).code).to.equal("EAGAIN");
+          expectCode(err, "EAGAIN");
           eagain = true;
         }
       }
@@ -363,15 +413,24 @@ for (const t of TRANSPORTS) {
 
     // ---------------------------------------------------------- options
     it("conflate keeps only the last message", async () => {
-      const pull = open("PULL", { conflate: true });
+      const pull = open("PULL", { conflate: true, receiveTimeout: 300 });
       const ep = await bindAt(pull, t);
-      const push = open("PUSH");
+      // linger: the close below must hand all ten to the wire, not drop them.
+      const push = open("PUSH", { linger: 5000 });
       await connectReady(push, ep, t);
+      const gone = t === "inproc" ? null : nextEvent(pull, "disconnect");
       for (let i = 0; i < 10; i++) await push.send(String(i));
-      // Wait until the last one is there (bounded), then only it is left.
-      let last = "";
-      for (let i = 0; i < 10 && last !== "9"; i++) last = text(await pull.recv())[0]!;
-      expect(last).to.equal("9");
+      if (gone !== null) {
+        // Barrier: over inproc the ten are in the PULL's queue when send returns. Over the
+        // wire they arrive when they arrive, so the PUSH closes: its linger writes all ten
+        // ahead of the end of the stream, and the PULL reports the disconnect only once it
+        // has read the stream to its end, so by then all ten have reached its queue.
+        push.close();
+        await gone;
+      }
+      // The first read after the barrier: a plain PULL would give "0" here.
+      expect(text(await pull.recv())).to.deep.equal(["9"]);
+      await rejects(pull.recv(), "EAGAIN");
     });
 
     it("receiveTimeout and sendTimeout end in EAGAIN after roughly the timeout", async () => {
@@ -401,9 +460,20 @@ for (const t of TRANSPORTS) {
       const other = open("PULL", { receiveTimeout: 200 });
       const ep2 = await bindAt(other, t);
       await connectReady(push, ep2, t);
-      await push.send("after");
-      expect(text(await other.recv())).to.deep.equal(["after"]);
+      // Were the connection to `ep` still there, round-robin would give `pull` half of these.
+      for (let i = 0; i < 4; i++) await push.send(`after-${i}`);
+      for (let i = 0; i < 4; i++) expect(text(await other.recv())).to.deep.equal([`after-${i}`]);
+      pull.receiveTimeout = 300;
+      await rejects(pull.recv(), "EAGAIN");
+
       await pull.unbind(ep);
+      // A new connection to the unbound endpoint reaches nobody: over inproc it waits for a
+      // later bind (connect before bind), over tcp it is refused, over ipc the path is gone.
+      // The message is queued for that pending connection (send does not fail).
+      const late = open("PUSH", { sendTimeout: 1000 });
+      late.connect(ep);
+      await late.send("too late");
+      await rejects(pull.recv(), "EAGAIN");
       await rejects(pull.unbind(ep), "ENOENT");
     });
   });
@@ -431,7 +501,7 @@ describe("libzmq spec scenarios: inproc only", function () {
         try {
           await push.send("m");
         } catch (err) {
-          expect((err as ZocketError).code).to.equal("EAGAIN");
+          expectCode(err, "EAGAIN");
           break;
         }
       }
