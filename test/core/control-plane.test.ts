@@ -385,9 +385,20 @@ describe("control plane", function () {
         for (let i = 0; i < 3; i++) expect(String((await peer.receive())[0])).to.equal(`a${i}`);
         adopted = ctx.adopt(d);
         adopted.sendTimeout = 3000;
-        const handshake = event(adopted, "handshake");
+        // Events of the old connection that happened while the socket was in
+        // transit arrive after the adopt: wait for the loss first, then the
+        // handshake of the connection made from this thread.
+        const sock = adopted;
+        const reconnected = new Promise<void>((resolve) => {
+          const onLoss = (e: { error?: Error }): void => {
+            if ((e.error as ZocketError | undefined)?.code !== "ECONNABORTED") return;
+            sock.events.off("disconnect", onLoss);
+            void event(sock, "handshake").then(() => resolve());
+          };
+          sock.events.on("disconnect", onLoss);
+        });
         await w.terminate();
-        await withTimeout(handshake, 3000, "a 'handshake' event on the adopted PUSH (reconnecting from its new thread)");
+        await withTimeout(reconnected, 3000, "a 'disconnect' (host thread gone) then a 'handshake' on the adopted PUSH (reconnecting from its new thread)");
         await withTimeout(adopted.send("after"), 3000, "the adopted PUSH's send 'after'");
         const got = String((await withTimeout(peer.receive(), 4000, "the libzmq PULL receiving 'after'"))[0]);
         expect(got).to.equal("after");
