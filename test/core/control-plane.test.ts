@@ -10,123 +10,28 @@
  * never holds up the suite.
  */
 import { expect } from "chai";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { Context, ZocketError, type ContextHandle, type DetachedSocket, type Socket } from "../../src/index.js";
+import {
+  attachedWorker,
+  cleanup,
+  describeError,
+  drain,
+  exited,
+  expectMessages,
+  nextMessage,
+  outcome,
+  outcomeAsync,
+  quietTerm,
+  range,
+  rawWorker,
+  sleep,
+  termWithin,
+  withTimeout,
+} from "../support/threads.js";
 
-const lib = new URL("../../src/index.js", import.meta.url).href;
-
-// ------------------------------------------------------------------ helpers
-
-/** Rejects with a clear message if `p` does not settle within `ms`. */
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(t)),
-    new Promise<T>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`${what}: did not happen within ${ms} ms`)), ms);
-    }),
-  ]);
-}
-
-/**
- * `ctx.term()` raced against `ms`. A term() that waits holds the thread with an
- * interval of its own (as zmq_ctx_term blocks); on timeout that interval is
- * unref'd so the hung term cannot keep the test process alive after the suite.
- */
-async function termWithin(ctx: Context, ms: number, what = "ctx.term()"): Promise<void> {
-  const timers: ReturnType<typeof setInterval>[] = [];
-  const real = globalThis.setInterval;
-  globalThis.setInterval = ((...args: Parameters<typeof setInterval>) => {
-    const t = real(...args);
-    timers.push(t);
-    return t;
-  }) as typeof setInterval;
-  let p: Promise<void>;
-  try {
-    p = ctx.term();
-  } finally {
-    globalThis.setInterval = real;
-  }
-  try {
-    await withTimeout(p, ms, what);
-  } catch (err) {
-    for (const t of timers) t.unref();
-    throw err;
-  }
-}
-
-/** Best-effort cleanup: term with a timeout, errors swallowed (the test already reported its own). */
-async function quietTerm(ctx: Context | null | undefined, ms = 3000): Promise<void> {
-  if (ctx == null) return;
-  await termWithin(ctx, ms).catch(() => {});
-}
-
-/** What a synchronous call did: "ok", a ZocketError's code, or another error's class and message. */
-function outcome(fn: () => unknown, onValue?: (v: unknown) => void): string {
-  try {
-    const v = fn();
-    onValue?.(v);
-    return "ok (no error)";
-  } catch (err) {
-    return describeError(err);
-  }
-}
-
-async function outcomeAsync(p: Promise<unknown>, ms: number, what: string): Promise<string> {
-  try {
-    await withTimeout(p, ms, what);
-    return "ok (no error)";
-  } catch (err) {
-    return describeError(err);
-  }
-}
-
-function describeError(err: unknown): string {
-  if (err instanceof ZocketError) return err.code;
-  if (err instanceof Error) return `${err.constructor.name}: ${err.message}`;
-  return `thrown non-error ${String(err)}`;
-}
-
-/** A worker from inline ES module source; `parentPort`, `workerData` and `Context` are in scope. */
-function rawWorker(body: string, data: Record<string, unknown> = {}, transferList: readonly unknown[] = []): Worker {
-  const src = `
-    import { parentPort, workerData } from "node:worker_threads";
-    const { Context, ZocketError } = await import(workerData.lib);
-    ${body}`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`), {
-    workerData: { ...data, lib },
-    transferList: transferList as never,
-  });
-}
-
-/** A worker attached to `ctx`: `ctx` is in scope as that thread's Context. */
-function attachedWorker(ctx: Context, body: string, data: Record<string, unknown> = {}): Worker {
-  const h = ctx.share();
-  return rawWorker(`const ctx = Context.attach(workerData.ctx);\n${body}`, { ...data, ctx: h }, h.transferList);
-}
-
-/** The worker's next message (rejects on a worker error or after `ms`). */
-function nextMessage<T>(w: Worker, ms: number, what: string): Promise<T> {
-  return withTimeout(
-    new Promise<T>((resolve, reject) => {
-      const onMsg = (m: T): void => {
-        w.off("error", onErr);
-        resolve(m);
-      };
-      const onErr = (e: Error): void => {
-        w.off("message", onMsg);
-        reject(e);
-      };
-      w.once("message", onMsg);
-      w.once("error", onErr);
-    }),
-    ms,
-    what,
-  );
-}
-
-const exited = (w: Worker): Promise<number> => new Promise((resolve) => w.once("exit", resolve));
+// ------------------------------------------------------------------ helpers (the shared ones are in test/support/threads.ts)
 
 /** The first event `name` on `sock` whose address matches (listener registered now). */
 function event(sock: Socket, name: "bind" | "handshake" | "connect" | "accept", match: (address: string) => boolean = () => true): Promise<string> {
@@ -140,33 +45,6 @@ function event(sock: Socket, name: "bind" | "handshake" | "connect" | "accept", 
   });
 }
 
-/** Reads up to `max` messages' first frames; stops at the first EAGAIN (the socket's receiveTimeout). */
-async function drain(sock: Socket, max: number): Promise<string[]> {
-  const got: string[] = [];
-  for (let i = 0; i < max; i++) {
-    try {
-      got.push(String((await sock.recv())[0]));
-    } catch (err) {
-      if (err instanceof ZocketError && err.code === "EAGAIN") break;
-      throw err;
-    }
-  }
-  return got;
-}
-
-const range = (n: number, prefix = ""): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-
-/** Fails with a short account (how many were read, the first one out of place) instead of a 100-line diff. */
-function expectMessages(got: string[], expected: string[], what: string): void {
-  if (got.length === expected.length && got.every((g, i) => g === expected[i])) return;
-  const bad = got.findIndex((g, i) => g !== expected[i]);
-  expect.fail(
-    `${what}: read ${got.length} of the ${expected.length} expected` +
-      (bad >= 0 ? `; #${bad} was ${JSON.stringify(got[bad])} instead of ${JSON.stringify(expected[bad])}` : "") +
-      `; first read: ${JSON.stringify(got.slice(0, 5))}, expected ${JSON.stringify(expected.slice(0, 5))}${expected.length > 5 ? "…" : ""}`,
-  );
-}
-
 /**
  * After a worker's death: a short bounded wait so this thread has surely processed the death
  * notice (its ports' "close") before the test reads. Without it the reads can win the race
@@ -174,29 +52,9 @@ function expectMessages(got: string[], expected: string[], what: string): void {
  * queue is the behaviour under test.
  */
 const DEATH_NOTICED_MS = 200;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let uniq = 0;
 const inprocName = (name: string): string => `inproc://control-${name}-${process.pid}-${++uniq}`;
-
-/** Closes every zocket socket, closes libzmq sockets, terminates workers: never throws. */
-async function cleanup(parts: { sockets?: (Socket | null | undefined)[]; zmq?: (zmq.Socket | null | undefined)[]; workers?: (Worker | null | undefined)[] }): Promise<void> {
-  for (const s of parts.sockets ?? []) {
-    try {
-      s?.close();
-    } catch {
-      /* detached or already gone */
-    }
-  }
-  for (const z of parts.zmq ?? []) {
-    try {
-      if (z !== null && z !== undefined && !z.closed) z.close();
-    } catch {
-      /* already closed */
-    }
-  }
-  for (const w of parts.workers ?? []) await w?.terminate().catch(() => 0);
-}
 
 // ------------------------------------------------------------------ tests
 
