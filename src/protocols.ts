@@ -142,10 +142,15 @@ export function fromWireEvent(w: WireEvent): SocketEvent {
 export type HostToSocket =
   /** A new pipe for `endpoint`; `pending`: its peer is known only after the handshake. */
   | { op: "attach"; port: MessagePort; endpoint: string; pending: boolean }
-  | { op: "event"; event: WireEvent };
+  | { op: "event"; event: WireEvent }
+  /** The listener of the unbind `rid` is closed. */
+  | { op: "unbound"; rid: number };
 
 /** Migrated socket → host thread. */
-export type SocketToHost = { op: "unbind"; endpoint: string } | { op: "disconnect"; endpoint: string } | { op: "close" };
+export type SocketToHost =
+  | { op: "unbind"; rid: number; endpoint: string }
+  | { op: "disconnect"; endpoint: string }
+  | { op: "close" };
 
 export function parseHostToSocket(m: unknown): HostToSocket | null {
   if (!isRecord(m)) return null;
@@ -153,12 +158,14 @@ export function parseHostToSocket(m: unknown): HostToSocket | null {
     return { op: "attach", port: m.port, endpoint: m.endpoint, pending: m.pending };
   }
   if (m.op === "event" && isWireEvent(m.event)) return { op: "event", event: m.event };
+  if (m.op === "unbound" && isRid(m.rid)) return { op: "unbound", rid: m.rid };
   return null;
 }
 
 export function parseSocketToHost(m: unknown): SocketToHost | null {
   if (!isRecord(m)) return null;
-  if ((m.op === "unbind" || m.op === "disconnect") && typeof m.endpoint === "string") return { op: m.op, endpoint: m.endpoint };
+  if (m.op === "unbind" && isRid(m.rid) && typeof m.endpoint === "string") return { op: "unbind", rid: m.rid, endpoint: m.endpoint };
+  if (m.op === "disconnect" && typeof m.endpoint === "string") return { op: "disconnect", endpoint: m.endpoint };
   if (m.op === "close") return { op: "close" };
   return null;
 }
@@ -169,7 +176,7 @@ export function parseSocketToHost(m: unknown): SocketToHost | null {
 export type TreeUp =
   | { op: "hello"; from: string }
   | { op: "bind"; from: string; rid: number; endpoint: string; sid: string; addr: MessagePort | null }
-  | { op: "unbind"; from: string; endpoint: string; sid: string }
+  | { op: "unbind"; from: string; rid: number; endpoint: string; sid: string }
   | { op: "lookup"; from: string; rid: number; endpoint: string }
   | { op: "connect"; from: string; endpoint: string; cid: string; port: MessagePort }
   | { op: "cancel"; from: string; cid: string }
@@ -198,7 +205,9 @@ export function parseTreeUp(m: unknown): TreeUp | null {
       }
       return null;
     case "unbind":
-      return typeof m.endpoint === "string" && typeof m.sid === "string" ? { op: "unbind", from, endpoint: m.endpoint, sid: m.sid } : null;
+      return isRid(m.rid) && typeof m.endpoint === "string" && typeof m.sid === "string"
+        ? { op: "unbind", from, rid: m.rid, endpoint: m.endpoint, sid: m.sid }
+        : null;
     case "lookup":
       return isRid(m.rid) && typeof m.endpoint === "string" ? { op: "lookup", from, rid: m.rid, endpoint: m.endpoint } : null;
     case "connect":

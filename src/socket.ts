@@ -71,7 +71,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
   }
 
   async unbind(endpoint: string): Promise<void> {
-    this.#open("unbind").endpoints.unbind(endpoint);
+    return this.#open("unbind").endpoints.unbind(endpoint);
   }
 
   /** Returns at once; connects (and reconnects) in the background. */

@@ -109,7 +109,9 @@ export class SocketEndpoints implements NetLinkOwner {
       }
       if (s.closed) {
         // Closed while the bind was in flight: give the endpoint back.
-        s.host.unregisterInprocBind(s.sid, ep.text);
+        void s.host.unregisterInprocBind(s.sid, ep.text).catch(() => {
+          // Only ETERM (the context is gone) can fail it: then the registry is gone too.
+        });
         throw zerr("ENOTSOCK", `${where}: the socket was closed during bind`);
       }
       this.binds.set(ep.text, { transport: "inproc", endpoint: ep.text, requested: ep.text, link: null });
@@ -131,7 +133,7 @@ export class SocketEndpoints implements NetLinkOwner {
     return endpoint;
   }
 
-  unbind(text: string): void {
+  async unbind(text: string): Promise<void> {
     const s = this.socket;
     const where = `${s.type}.unbind`;
     const ep = parseEndpoint(text, where);
@@ -140,12 +142,13 @@ export class SocketEndpoints implements NetLinkOwner {
     this.binds.delete(record.endpoint);
     this.binds.delete(record.requested);
     if (record.transport === "inproc") {
-      s.host.unregisterInprocBind(s.sid, record.endpoint);
       s.host.unboundHere(record.endpoint, s);
       s.dropPipes(record.endpoint);
       s.emit({ type: "unbind", address: record.endpoint });
+      // As zmq_unbind: once this resolves, a bind anywhere in the context may take the endpoint.
+      await s.host.unregisterInprocBind(s.sid, record.endpoint);
     } else if (record.link !== null) {
-      record.link.unbind(record.endpoint);
+      await record.link.unbind(record.endpoint);
     } else {
       this.net?.unbind(record.endpoint);
     }

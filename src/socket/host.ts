@@ -34,7 +34,8 @@ export interface SocketHost {
    * `address` (the socket's mailbox address) goes with its first bind only.
    */
   registerInprocBind(sid: string, endpoint: string, address: MessagePort | null): Promise<void>;
-  unregisterInprocBind(sid: string, endpoint: string): void;
+  /** Resolves once the registry has let go of `endpoint` (a bind anywhere may take it then). */
+  unregisterInprocBind(sid: string, endpoint: string): Promise<void>;
   /** Keeps this thread's index of inproc endpoints bound here, for same-thread connects. */
   boundHere(endpoint: string, socket: HostedSocket): void;
   unboundHere(endpoint: string, socket: HostedSocket): void;

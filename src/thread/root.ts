@@ -49,6 +49,7 @@ export class RootCoordinator {
       }
       case "unbind":
         reg.unbind(m.endpoint, m.sid);
+        this.tree.reply(m.from, m.rid, null);
         return;
       case "lookup":
         this.tree.reply(m.from, m.rid, reg.isBound(m.endpoint) ? null : { code: "ECONNREFUSED", message: `${m.endpoint} is not bound`, cause: null });

@@ -97,8 +97,8 @@ export class ThreadContext implements SocketHost, ZapThread {
     return this.tree.request({ op: "bind", endpoint, sid, addr: address });
   }
 
-  unregisterInprocBind(sid: string, endpoint: string): void {
-    this.up({ op: "unbind", from: this.path, endpoint, sid });
+  unregisterInprocBind(sid: string, endpoint: string): Promise<void> {
+    return this.tree.request({ op: "unbind", endpoint, sid });
   }
 
   boundHere(endpoint: string, socket: HostedSocket): void {

@@ -25,6 +25,7 @@ export interface TreeHandlers {
 /** A request, without the fields the tree fills in. */
 export type TreeRequest =
   | { op: "bind"; endpoint: string; sid: string; addr: MessagePort | null }
+  | { op: "unbind"; endpoint: string; sid: string }
   | { op: "lookup"; endpoint: string };
 
 export class ContextTree {

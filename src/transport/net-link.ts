@@ -85,6 +85,7 @@ class LinkHost implements NetOwner {
     switch (m.op) {
       case "unbind":
         this.net.unbind(m.endpoint);
+        this.post({ op: "unbound", rid: m.rid });
         return;
       case "disconnect":
         this.net.disconnect(m.endpoint);
@@ -121,6 +122,9 @@ export interface NetLinkOwner {
 export class NetLink {
   private port: MessagePort | null;
   private closing = false;
+  private nextRid = 1;
+  /** unbind() calls waiting for the host to close the listener. */
+  private readonly unbinding = new Map<number, () => void>();
 
   constructor(port: MessagePort, private readonly owner: NetLinkOwner) {
     this.port = port;
@@ -130,8 +134,14 @@ export class NetLink {
     port.unref();
   }
 
-  unbind(endpoint: string): void {
-    this.send({ op: "unbind", endpoint });
+  /** Resolves once the host has closed the listener (or is gone, and the listener with it). */
+  unbind(endpoint: string): Promise<void> {
+    if (this.port === null) return Promise.resolve();
+    const rid = this.nextRid++;
+    return new Promise<void>((resolve) => {
+      this.unbinding.set(rid, resolve);
+      this.send({ op: "unbind", rid, endpoint });
+    });
   }
 
   disconnect(endpoint: string): void {
@@ -151,6 +161,9 @@ export class NetLink {
     if (port === null) throw new Error("NetLink.freeze: the link is already gone");
     port.removeAllListeners();
     this.port = null;
+    // The host got the unbinds before this; their answers would reach the next owner, so settle them now.
+    for (const resolve of this.unbinding.values()) resolve();
+    this.unbinding.clear();
     return port;
   }
 
@@ -161,11 +174,18 @@ export class NetLink {
   private onMessage(raw: unknown): void {
     const m = parseHostToSocket(raw);
     if (m === null) return;
-    if (m.op === "attach") {
-      if (this.closing) m.port.close();
-      else this.owner.acceptLinkedPipe(m.port, m.endpoint, m.pending);
-    } else if (!this.closing) {
-      this.owner.emitEvent(fromWireEvent(m.event));
+    switch (m.op) {
+      case "attach":
+        if (this.closing) m.port.close();
+        else this.owner.acceptLinkedPipe(m.port, m.endpoint, m.pending);
+        return;
+      case "event":
+        if (!this.closing) this.owner.emitEvent(fromWireEvent(m.event));
+        return;
+      case "unbound":
+        this.unbinding.get(m.rid)?.();
+        this.unbinding.delete(m.rid);
+        return;
     }
   }
 
@@ -175,6 +195,9 @@ export class NetLink {
     this.port = null;
     port.removeAllListeners();
     port.close();
+    // The host is gone, and its listeners with it.
+    for (const resolve of this.unbinding.values()) resolve();
+    this.unbinding.clear();
     if (!this.closing) this.owner.linkLost(this);
   }
 

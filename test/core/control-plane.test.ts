@@ -10,7 +10,7 @@
  * never holds up the suite.
  */
 import { expect } from "chai";
-import type { Worker } from "node:worker_threads";
+import { MessageChannel, type Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { Context, ZocketError, type ContextHandle, type DetachedSocket, type Socket } from "../../src/index.js";
 import {
@@ -530,6 +530,56 @@ describe("control plane", function () {
         }
       });
     }
+  });
+
+  describe("unbind settles the endpoint for the whole context", () => {
+    it("once an inproc unbind() in a grandchild thread resolves, the main thread can bind the endpoint (100 rounds)", async () => {
+      const ctx = new Context();
+      const { port1, port2 } = new MessageChannel();
+      // The grandchild's tree messages travel through its parent: the race is widest there.
+      const grandchild = `
+        import { workerData } from "node:worker_threads";
+        const { Context } = await import(workerData.lib);
+        const ctx = Context.attach(workerData.ctx);
+        const s = ctx.socket("PULL");
+        for (let i = 0; i < workerData.rounds; i++) {
+          const ep = "inproc://unbind-race-" + workerData.tag + "-" + i;
+          await s.bind(ep);
+          await s.unbind(ep);
+          workerData.port.postMessage(ep);
+          await new Promise((r) => workerData.port.once("message", r));
+        }
+        s.close();
+        workerData.port.close();`;
+      const w = attachedWorker(
+        ctx,
+        `
+        const { Worker } = await import("node:worker_threads");
+        const h = ctx.share();
+        const g = new Worker(new URL("data:text/javascript," + encodeURIComponent(workerData.grandchild)), {
+          workerData: { ctx: h, lib: workerData.lib, port: workerData.port, rounds: workerData.rounds, tag: workerData.tag },
+          transferList: [...h.transferList, workerData.port],
+        });
+        g.on("exit", () => process.exit(0));`,
+        { grandchild, port: port2, rounds: 100, tag: String(process.pid) },
+        [port2],
+      );
+      const codes: string[] = [];
+      try {
+        for (let n = 0; n < 100; n++) {
+          const ep = await withTimeout(new Promise<string>((r) => port1.once("message", r)), 5000, `round ${n} from the grandchild`);
+          const p = ctx.socket("PULL");
+          codes.push(await outcomeAsync(p.bind(ep), 2000, `bind ${ep}`));
+          p.close();
+          port1.postMessage("next");
+        }
+        expect(codes.filter((c) => c !== "ok (no error)"), "binds after the grandchild's unbind resolved").to.deep.equal([]);
+      } finally {
+        port1.close();
+        await cleanup({ workers: [w] });
+        await quietTerm(ctx);
+      }
+    });
   });
 
   describe("6. a failed connect() or bind() records nothing", () => {

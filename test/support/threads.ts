@@ -95,9 +95,9 @@ export function rawWorker(body: string, data: Record<string, unknown> = {}, tran
 }
 
 /** A worker attached to `ctx`: `ctx` is in scope as that thread's Context. */
-export function attachedWorker(ctx: Context, body: string, data: Record<string, unknown> = {}): Worker {
+export function attachedWorker(ctx: Context, body: string, data: Record<string, unknown> = {}, transferList: readonly unknown[] = []): Worker {
   const h = ctx.share();
-  return rawWorker(`const ctx = Context.attach(workerData.ctx);\n${body}`, { ...data, ctx: h }, h.transferList);
+  return rawWorker(`const ctx = Context.attach(workerData.ctx);\n${body}`, { ...data, ctx: h }, [...h.transferList, ...transferList]);
 }
 
 /** The worker's next message (rejects on a worker error or after `ms`). */
