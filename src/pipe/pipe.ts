@@ -108,6 +108,12 @@ export class Pipe {
   peer: EndInfo | null = null;
   /** Whether our socket reads up to the peer's delimiter before acknowledging TERM. */
   delay = true;
+  /**
+   * Whether what the peer delivered stays readable when the peer vanishes
+   * (a socket's inbound queue: yes). A session sets it false: what its socket
+   * queued for the wire goes with the socket when its linger runs out.
+   */
+  keepOnPeerLoss = true;
   /** The endpoint (bind or connect) this pipe came from, for unbind/disconnect. */
   endpoint = "";
   /** ROUTER's identity for this peer (libzmq keeps it on the pipe too). */
@@ -295,8 +301,9 @@ export class Pipe {
    */
   onPeerGone(): void {
     this.link = DEAD_LINK;
-    if (this.state === TERMINATED || this.state === DRAINING) return;
-    if (this.state === ACTIVE && this.delay && this.inq.length > 0) {
+    if (this.state === TERMINATED) return;
+    if (this.state === DRAINING && this.keepOnPeerLoss) return;
+    if (this.state === ACTIVE && this.delay && this.keepOnPeerLoss && this.inq.length > 0) {
       this.drain();
       return;
     }

@@ -174,6 +174,7 @@ export class Session implements PipeSink {
     this.pipe = end;
     end.sink = this;
     end.delay = true;
+    end.keepOnPeerLoss = false;
   }
 
   private onEngineError(err: EngineError): void {
@@ -234,9 +235,20 @@ export class Session implements PipeSink {
     const pipe = this.pipe;
     const engine = this.engine;
     const stream = this.stream;
-    if (pipe === null || engine === null || stream === null || !this.ready) return;
+    // A stream that failed takes nothing more: what is still in the pipe waits
+    // for the next connection instead of vanishing into a dead socket.
+    if (pipe === null || engine === null || stream === null || !this.ready || !stream.writable) return;
     const subscriber = this.socket.type === "SUB" || this.socket.type === "XSUB";
+    // At most STREAM_HIGH_WATER bytes a turn: a write that fails (EPIPE) is
+    // reported on a later turn, and what the kernel took at once never shows in
+    // writableLength, so an unbounded loop could empty the whole pipe into a
+    // connection that is already dead.
+    let handed = 0;
     while (stream.writableLength < STREAM_HIGH_WATER) {
+      if (handed >= STREAM_HIGH_WATER) {
+        this.readActivated();
+        break;
+      }
       const msg = pipe.read();
       if (msg === null) break;
       const first = msg[0]!;
@@ -245,7 +257,10 @@ export class Session implements PipeSink {
       } else {
         engine.sendMessage(msg);
       }
-      if (engine.pendingBytes >= BATCH_BYTES) engine.flush();
+      if (engine.pendingBytes >= BATCH_BYTES) {
+        handed += engine.pendingBytes;
+        engine.flush();
+      }
     }
     engine.flush();
   }

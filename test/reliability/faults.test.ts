@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import net from "node:net";
 import type { Context, Socket, SocketEventName } from "../../src/index.js";
+import { expectCode } from "../support/assert.js";
 import { ChildPeer } from "../support/child.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 
@@ -92,6 +93,72 @@ describe("faults: reconnects, dead peers, descriptor shortage", function () {
     await delay(300);
     expect(retries).to.equal(0);
     push.close();
+  });
+
+  for (const how of ["linger 0", "linger running out"] as const) {
+    it(`a PUSH closed (${how}) while its peer reads nothing: what it had not handed to the wire goes with it`, async () => {
+      const pull = ctx.socket("PULL", { receiveHighWaterMark: 10 });
+      const ep = await pull.bind("tcp://127.0.0.1:*");
+      const push = ctx.socket("PUSH", { sendHighWaterMark: 25000, linger: how === "linger 0" ? 0 : 100 });
+      const up = nextEvent(pull, "handshake");
+      push.connect(ep);
+      await up;
+      // The PULL reads nothing yet: the kernel buffers and the stream's 4 MiB
+      // fill, and most of these 80 MiB wait in the session's pipe.
+      const body = Buffer.alloc(4096);
+      const n = 20000;
+      for (let i = 0; i < n; i++) await push.send(body);
+      await delay(100);
+      push.close();
+      // Observation window: let the linger run out before the PULL reads.
+      if (how === "linger running out") await delay(250);
+      let disconnected = false;
+      pull.events.on("disconnect", () => (disconnected = true));
+      pull.receiveTimeout = 1000;
+      let got = 0;
+      for (; got < n; got++) {
+        try {
+          await pull.recv();
+        } catch (err) {
+          expectCode(err, "EAGAIN");
+          break;
+        }
+      }
+      // The connection ended with the PUSH's linger: the PULL got what was already
+      // on the wire (kernel buffers and the stream's 4 MiB: a few thousand at most), not the rest.
+      expect(got, "messages delivered after the PUSH closed").to.be.below(n / 2);
+      expect(disconnected, "the PULL saw the connection end").to.equal(true);
+    });
+  }
+
+  it("a connection lost with messages queued: what was not handed to the dead connection goes to the next one", async () => {
+    const first = ctx.socket("PULL", { receiveHighWaterMark: 10, linger: 0 });
+    const ep = await first.bind("tcp://127.0.0.1:*");
+    const push = ctx.socket("PUSH", { sendHighWaterMark: 25000, reconnectInterval: 20 });
+    const up = nextEvent(push, "handshake");
+    push.connect(ep);
+    await up;
+    // The first PULL reads nothing: most of these 80 MiB wait in the PUSH's queue.
+    const body = Buffer.alloc(4096);
+    const n = 20000;
+    for (let i = 0; i < n; i++) await push.send(body);
+    const lost = nextEvent(push, "disconnect");
+    first.close();
+    await lost;
+    // A new PULL on the same endpoint: the PUSH reconnects and sends it the rest.
+    const second = ctx.socket("PULL", { receiveTimeout: 2000 });
+    await second.bind(ep);
+    let got = 0;
+    for (; got < n; got++) {
+      try {
+        await second.recv();
+      } catch (err) {
+        expectCode(err, "EAGAIN");
+        break;
+      }
+    }
+    // Only what went into the dead connection (its kernel buffers and at most a turn's 4 MiB) is lost.
+    expect(got, "messages the second PULL received").to.be.above(n / 2);
   });
 
   it("a frozen peer process is detected by heartbeats; a restarted one is reconnected to", async () => {
