@@ -21,8 +21,8 @@ import { hwmSum, lwmOf, Pipe, type PipeLink } from "./pipe.js";
 export function localPair(a: EndInfo, b: EndInfo): [Pipe, Pipe] {
   const pa = new Pipe(a);
   const pb = new Pipe(b);
-  pa.link = new LocalLink(pa, pb);
-  pb.link = new LocalLink(pb, pa);
+  pa.link = new LocalLink(pb);
+  pb.link = new LocalLink(pa);
   pa.peer = b;
   pb.peer = a;
   return [pa, pb];
@@ -53,7 +53,6 @@ export function overPort(port: MessagePort, own: EndInfo, hello = true): Pipe {
 
 export class LocalLink implements PipeLink {
   constructor(
-    private readonly self: Pipe,
     /** @internal The other end (migration.ts splits the pair). */
     readonly other: Pipe,
   ) {}
