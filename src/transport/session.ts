@@ -46,7 +46,6 @@ export class Session implements PipeSink {
   private stream: net.Socket | null = null;
   private engine: ZmtpConnection | null = null;
   private ready = false;
-  private overflow: Msg[] = [];
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay: number;
   private stopped = false;
@@ -132,6 +131,8 @@ export class Session implements PipeSink {
       },
       {
         write: (buffers) => writeAll(stream, buffers),
+        setReading: (on) => (on ? stream.resume() : stream.pause()),
+        backlogged: () => stream.writableLength >= STREAM_HIGH_WATER,
         onReady: (peer) => this.onReady(peer),
         onMessage: (frames) => this.onMessage(frames),
         onSubscribe: (topic, subscribe) => this.pipe?.forceWrite(subscriptionMessage(subscribe, topic)),
@@ -140,7 +141,10 @@ export class Session implements PipeSink {
     );
     this.engine = engine;
     stream.on("data", (chunk: Buffer) => engine.receive(chunk));
-    stream.on("drain", () => this.pullOut());
+    stream.on("drain", () => {
+      engine.outputDrained();
+      this.pullOut();
+    });
     // The error is reported with the disconnect the close that follows it causes.
     stream.on("error", (err) => (this.streamError = err));
     stream.on("close", () => this.onStreamClosed(asAccepted));
@@ -202,7 +206,6 @@ export class Session implements PipeSink {
     this.engine?.close();
     this.engine = null;
     this.stream = null;
-    this.overflow = [];
     if (wasReady) {
       const cause = this.streamError;
       this.socket.emit(
@@ -275,14 +278,15 @@ export class Session implements PipeSink {
     this.pullOut();
   };
 
-  /** Wire → socket: a whole message; if the socket's queue is full, stop reading the stream. */
-  private onMessage(frames: Msg): void {
+  /**
+   * Wire → socket: a whole message. If the socket's queue is full it is
+   * refused: the engine holds it and stops reading the stream until
+   * writeActivated (libzmq's restart_input), so a peer that floods costs one
+   * read buffer and one message.
+   */
+  private onMessage(frames: Msg): boolean {
     const pipe = this.pipe;
-    if (pipe === null) return;
-    if (this.overflow.length > 0 || !pipe.write(frames)) {
-      this.overflow.push(frames);
-      this.stream?.pause();
-    }
+    return pipe === null || pipe.write(frames);
   }
 
   readActivated(): void {
@@ -291,15 +295,18 @@ export class Session implements PipeSink {
     setImmediate(this.scheduledPull);
   }
 
+  /** The socket's queue has room again: the engine goes on, at the next turn (not inside the socket's read). */
   writeActivated(): void {
-    const pipe = this.pipe;
-    if (pipe === null) return;
-    while (this.overflow.length > 0) {
-      if (!pipe.write(this.overflow[0]!)) return;
-      this.overflow.shift();
-    }
-    this.stream?.resume();
+    if (this.restartScheduled) return;
+    this.restartScheduled = true;
+    setImmediate(this.scheduledRestart);
   }
+
+  private restartScheduled = false;
+  private readonly scheduledRestart = (): void => {
+    this.restartScheduled = false;
+    this.engine?.restartInput();
+  };
 
   pipeHello(): void {}
 

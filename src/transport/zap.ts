@@ -29,6 +29,24 @@ interface Waiting {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/**
+ * RFC 27 to the letter: exactly six frames (version, request id, status code,
+ * status text, user id, metadata), version "1.0", our request id, and a status
+ * code of 200, 300, 400 or 500. Anything else refuses the peer (as a 500);
+ * nothing but a well-formed 200 admits it.
+ */
+export function checkReply(reply: Msg, id: string): ZapReply {
+  const [version, requestId, code, text, userId] = reply;
+  if (reply.length !== 6 || version?.toString("latin1") !== "1.0" || requestId?.toString("latin1") !== id) {
+    return { statusCode: "500", statusText: "malformed ZAP reply", userId: "" };
+  }
+  const status = code?.toString("latin1") ?? "";
+  if (!STATUS_CODES.has(status)) return { statusCode: "500", statusText: "malformed ZAP reply (bad status code)", userId: "" };
+  return { statusCode: status, statusText: text?.toString() ?? "", userId: status === "200" ? (userId?.toString() ?? "") : "" };
+}
+
+const STATUS_CODES = new Set(["200", "300", "400", "500"]);
+
 const OWN: EndInfo = { type: "DEALER", routingId: EMPTY_FRAME, sndhwm: 0, rcvhwm: 0, conflate: false };
 
 export class ZapClient implements PipeSink {
@@ -59,11 +77,7 @@ export class ZapClient implements PipeSink {
       ];
       const reply = await this.exchange(id, request);
       if (reply === null) return { statusCode: "500", statusText: "no ZAP handler", userId: "" };
-      // Reply: version, request id, status code, status text, user id, metadata.
-      if (reply.length < 5 || reply[0]!.toString() !== "1.0" || reply[1]!.toString() !== id) {
-        return { statusCode: "500", statusText: "malformed ZAP reply", userId: "" };
-      }
-      return { statusCode: reply[2]!.toString(), statusText: reply[3]!.toString(), userId: reply[4]!.toString() };
+      return checkReply(reply, id);
     };
   }
 

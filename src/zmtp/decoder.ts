@@ -15,10 +15,16 @@ export interface DecoderHandler {
   greeting(g: PeerGreeting): void;
   /** A command frame body (name length, name, data). */
   command(body: Buffer): void;
-  /** A whole message. */
-  message(frames: Buffer[]): void;
+  /**
+   * A whole message; false if it cannot be taken now (the socket's queue is
+   * full). The decoder then holds it and stops until retry() is called.
+   */
+  message(frames: Buffer[]): boolean;
   failed(kind: FailureKind, reason: string): void;
 }
+
+/** Why run() stopped: it needs more bytes; it is held (paused, or a message was refused); or its turn is over. */
+export type RunResult = "more" | "held" | "yield";
 
 const GREETING = 0;
 const FLAGS = 1;
@@ -32,6 +38,17 @@ const DEAD = 6;
 const MAX_HANDSHAKE_COMMAND = 64 * 1024;
 /** Frames at least this big are filled into one buffer of final size as bytes arrive. */
 const FILL_THRESHOLD = 64 * 1024;
+/**
+ * How many frames one run() decodes before it yields, so that one busy peer
+ * cannot hold the event loop (other peers' input, timers) for long.
+ */
+const FRAMES_PER_TURN = 1024;
+/**
+ * What a frame beyond the first costs against maxMessageSize besides its
+ * body (about what it costs in memory): an endless run of empty frames
+ * reaches the limit too.
+ */
+export const FRAME_COST = 32;
 
 export class Decoder {
   private readonly chunks = new ChunkQueue();
@@ -43,6 +60,8 @@ export class Decoder {
   private messageBytes = 0;
   private target: Buffer | null = null;
   private filled = 0;
+  /** A whole message the handler refused; offered again by retry(). */
+  private refused: Buffer[] | null = null;
   /** Set by the handler while it cannot take more (async auth): bytes wait in the queue. */
   paused = false;
   /** After the handshake: data frames allowed, command size unbounded (within maxMessageSize). */
@@ -59,47 +78,61 @@ export class Decoder {
     this.chunks.clear();
     this.frames = [];
     this.target = null;
+    this.refused = null;
   }
 
+  /** Queues bytes; run() decodes them. */
   push(chunk: Buffer): void {
     if (this.state === DEAD) return;
     this.chunks.push(chunk);
-    this.run();
   }
 
-  run(): void {
+  /** Offers the refused message again; true if there is none left (decoding may go on). */
+  retry(): boolean {
+    const msg = this.refused;
+    if (msg === null) return true;
+    if (!this.handler.message(msg)) return false;
+    this.refused = null;
+    return true;
+  }
+
+  /** Decodes what is buffered, up to one turn's worth of frames. */
+  run(): RunResult {
     const q = this.chunks;
-    while (!this.paused) {
+    let budget = FRAMES_PER_TURN;
+    for (;;) {
+      if (this.paused || this.refused !== null) return "held";
+      if (this.state === DEAD) return "more";
       switch (this.state) {
         case FLAGS: {
-          if (q.length < 1) return;
+          if (q.length < 1) return "more";
           const flags = q.byte();
           if ((flags & 0xf8) !== 0 || (flags & (FLAG_COMMAND | FLAG_MORE)) === (FLAG_COMMAND | FLAG_MORE)) {
             this.fail("protocol", "invalid frame flags");
-            return;
+            return "more";
           }
           this.flags = flags;
           this.state = (flags & FLAG_LONG) !== 0 ? SIZE_LONG : SIZE_SHORT;
           break;
         }
         case SIZE_SHORT:
-          if (q.length < 1) return;
-          if (!this.sized(q.byte())) return;
+          if (q.length < 1) return "more";
+          if (!this.sized(q.byte())) return "more";
           break;
         case SIZE_LONG: {
-          if (q.length < 8) return;
+          if (q.length < 8) return "more";
           const size = q.u64();
           if (size < 0) {
             this.fail("size", "frame larger than 2^53 bytes");
-            return;
+            return "more";
           }
-          if (!this.sized(size)) return;
+          if (!this.sized(size)) return "more";
           break;
         }
         case BODY: {
           const size = this.size;
           if (q.length < size) {
-            if (size < FILL_THRESHOLD) return;
+            if (size < FILL_THRESHOLD) return "more";
             // A big frame: allocate it once, at its final size, and fill it as bytes arrive.
             this.target = Buffer.allocUnsafe(size);
             this.filled = 0;
@@ -108,22 +141,22 @@ export class Decoder {
           }
           this.state = FLAGS;
           this.frame(q.take(size));
+          if (--budget === 0) return "yield";
           break;
         }
         case FILL: {
           const target = this.target!;
           this.filled += q.fill(target, this.filled, target.length - this.filled);
-          if (this.filled < target.length) return;
+          if (this.filled < target.length) return "more";
           this.target = null;
           this.state = FLAGS;
           this.frame(target);
+          if (--budget === 0) return "yield";
           break;
         }
         case GREETING:
-          if (!this.readGreeting()) return;
+          if (!this.readGreeting()) return "more";
           break;
-        default:
-          return;
       }
     }
   }
@@ -140,7 +173,8 @@ export class Decoder {
     // A size no buffer can hold is hostile whatever maxMessageSize says.
     if (size > constants.MAX_LENGTH) return this.fail("size", "frame larger than the largest possible buffer");
     const max = this.maxMessageSize;
-    if (max >= 0 && (command ? size : this.messageBytes + size) > max) {
+    const cost = this.frames.length > 0 ? size + FRAME_COST : size;
+    if (max >= 0 && (command ? size : this.messageBytes + cost) > max) {
       return this.fail("size", `message larger than maxMessageSize (${max} bytes)`);
     }
     this.size = size;
@@ -154,15 +188,13 @@ export class Decoder {
       this.handler.command(body);
       return;
     }
+    this.messageBytes += this.frames.length > 0 ? body.length + FRAME_COST : body.length;
     this.frames.push(body);
-    if ((flags & FLAG_MORE) !== 0) {
-      this.messageBytes += body.length;
-      return;
-    }
+    if ((flags & FLAG_MORE) !== 0) return;
     const msg = this.frames;
     this.frames = [];
     this.messageBytes = 0;
-    this.handler.message(msg);
+    if (!this.handler.message(msg)) this.refused = msg;
   }
 
   private readGreeting(): boolean {

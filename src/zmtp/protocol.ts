@@ -9,7 +9,7 @@ import { zerr, type ErrorCode, type ZocketError } from "../errors.js";
 import type { SocketTypeName } from "../socket-type.js";
 import { isCompatible, isSocketType } from "../socket-type.js";
 import { encodeCommand, encodeError, encodeMetadata, encodePing, parseCommand, type Metadata } from "./commands.js";
-import { Decoder, type DecoderHandler, type FailureKind } from "./decoder.js";
+import { Decoder, type DecoderHandler, type FailureKind, type RunResult } from "./decoder.js";
 import { FrameEncoder } from "./encoder.js";
 import { encodeGreeting, type MechanismName, type PeerGreeting } from "./greeting.js";
 import { NullMechanism, type Mechanism, type MechanismHost } from "./mechanism.js";
@@ -44,7 +44,19 @@ export type EngineError = ZocketError & { kind: FailureKind };
 export interface ZmtpSink {
   write(buffers: Buffer[]): void;
   onReady(peer: ZmtpPeer): void;
-  onMessage(frames: Buffer[]): void;
+  /**
+   * A whole message. `false`: the socket's queue is full; the engine holds the
+   * message, stops reading, and offers it again on restartInput().
+   */
+  onMessage(frames: Buffer[]): boolean | void;
+  /**
+   * Stop (false) or restart (true) reading from the peer. The engine stops
+   * while it cannot take more: a message refused, a ZAP answer awaited, or its
+   * turn used up (it goes on at the next turn of the event loop).
+   */
+  setReading?(on: boolean): void;
+  /** True while the stream's outbound backlog is over its mark (replies such as PONG then wait). */
+  backlogged?(): boolean;
   /** A SUBSCRIBE/CANCEL command (3.1); the 3.0 message form arrives through onMessage. */
   onSubscribe(topic: Buffer, subscribe: boolean): void;
   /** The connection failed; the sink should close the stream. Called at most once. */
@@ -69,6 +81,11 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private timeoutTimer: ReturnType<typeof setTimeout> | null = null;
   private ttlTimer: ReturnType<typeof setTimeout> | null = null;
+  /** We asked the sink to stop reading. */
+  private inputHeld = false;
+  private continueScheduled = false;
+  /** The context of the last PING not answered yet: many PINGs get one PONG (libzmq coalesces them too). */
+  private pendingPong: Buffer | null = null;
 
   constructor(
     private readonly opts: ZmtpOptions,
@@ -101,13 +118,64 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
 
   receive(chunk: Buffer): void {
     this.received++;
+    this.decoder.push(chunk);
+    this.pump();
+  }
+
+  /** The socket's queue has room again: the held message first, then whatever is buffered. */
+  restartInput(): void {
+    if (this.closed) return;
+    let delivered: boolean;
     try {
-      this.decoder.push(chunk);
+      delivered = this.decoder.retry();
+    } catch (err) {
+      return this.failed("protocol", `unexpected input: ${(err as Error).message}`);
+    }
+    if (delivered) this.pump();
+  }
+
+  /** The stream drained its outbound backlog: a PONG that waited goes out now. */
+  outputDrained(): void {
+    this.answerPing();
+  }
+
+  /**
+   * Decodes what is buffered, one turn's worth, and tells the sink whether to
+   * keep reading: only while the decoder needs more bytes. Bytes that arrive
+   * while input is held wait in the decoder (at most one read buffer).
+   */
+  private pump(): void {
+    if (this.closed) return;
+    let r: RunResult;
+    try {
+      r = this.decoder.run();
     } catch (err) {
       // Whatever a peer sends costs at most its connection, never the process.
-      this.failed("protocol", `unexpected input: ${(err as Error).message}`);
+      return this.failed("protocol", `unexpected input: ${(err as Error).message}`);
+    }
+    if (this.closed) return;
+    this.answerPing();
+    if (r === "more") {
+      if (this.inputHeld) {
+        this.inputHeld = false;
+        this.sink.setReading?.(true);
+      }
+      return;
+    }
+    if (!this.inputHeld) {
+      this.inputHeld = true;
+      this.sink.setReading?.(false);
+    }
+    if (r === "yield" && !this.continueScheduled) {
+      this.continueScheduled = true;
+      setImmediate(this.continueInput);
     }
   }
+
+  private readonly continueInput = (): void => {
+    this.continueScheduled = false;
+    this.pump();
+  };
 
   /** Queues one message; written on the next flush(). */
   sendMessage(frames: readonly Buffer[]): void {
@@ -186,8 +254,8 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     }
   }
 
-  message(frames: Buffer[]): void {
-    this.sink.onMessage(frames);
+  message(frames: Buffer[]): boolean {
+    return this.sink.onMessage(frames) !== false;
   }
 
   failed(kind: FailureKind, reason: string): void {
@@ -234,7 +302,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
 
   resume(): void {
     this.decoder.paused = false;
-    if (!this.closed) this.decoder.run();
+    this.pump();
   }
 
   // ------------------------------------------------------- heartbeats
@@ -254,18 +322,31 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     const seen = this.received;
     this.timeoutTimer = setTimeout(() => {
       this.timeoutTimer = null;
-      if (this.received === seen) this.failed("other", `no traffic within heartbeatTimeout (${timeout} ms)`);
+      // While we hold input (our queue is full) the peer's traffic waits unread: not silence.
+      if (this.received === seen && !this.inputHeld) this.failed("other", `no traffic within heartbeatTimeout (${timeout} ms)`);
     }, timeout);
     this.timeoutTimer.unref?.();
   }
 
-  /** Answers a PING with a PONG echoing its context; a TTL makes us watch the peer too. */
+  /**
+   * A PING is answered with a PONG echoing its context, once the decoder's
+   * turn is over and only while the stream is not backlogged: a peer that
+   * floods PINGs and never reads costs one pending PONG. A TTL makes us watch
+   * the peer too.
+   */
   private ping(data: Buffer): void {
     if (data.length < 2) return this.failed("protocol", "malformed PING");
-    this.encoder.raw(encodeCommand("PONG", data.subarray(2, 18)));
-    this.flush();
+    this.pendingPong = Buffer.from(data.subarray(2, 18));
     const ttl = data.readUInt16BE(0) * 100;
     if (ttl > 0) this.watchTtl(ttl);
+  }
+
+  private answerPing(): void {
+    const context = this.pendingPong;
+    if (context === null || this.closed || this.sink.backlogged?.() === true) return;
+    this.pendingPong = null;
+    this.encoder.raw(encodeCommand("PONG", context));
+    this.flush();
   }
 
   private watchTtl(ttl: number): void {
@@ -273,7 +354,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     const seen = this.received;
     this.ttlTimer = setTimeout(() => {
       this.ttlTimer = null;
-      if (this.received === seen) this.failed("other", `peer silent past its heartbeat TTL (${ttl} ms)`);
+      if (this.received === seen && !this.inputHeld) this.failed("other", `peer silent past its heartbeat TTL (${ttl} ms)`);
     }, ttl);
     this.ttlTimer.unref?.();
   }

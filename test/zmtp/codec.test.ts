@@ -40,7 +40,9 @@ function recorder(opts: ZmtpOptions): Recorder {
   r.conn = new ZmtpConnection(opts, {
     write: (bufs) => r.out.push(...bufs.map((b) => Buffer.from(b))),
     onReady: (p) => (r.ready = p),
-    onMessage: (m) => r.messages.push(m.map((f) => Buffer.from(f))),
+    onMessage: (m) => {
+      r.messages.push(m.map((f) => Buffer.from(f)));
+    },
     onSubscribe: (t, s) => r.subs.push([t.toString("latin1"), s]),
     onError: (e) => r.errors.push(e),
   });
@@ -308,7 +310,10 @@ describe("ZMTP codec and handshake", () => {
       {
         greeting: () => {},
         command: (b) => frames.push(`cmd:${b.toString("latin1")}`),
-        message: (m) => frames.push(`msg:${m.map(String).join(",")}`),
+        message: (m) => {
+          frames.push(`msg:${m.map(String).join(",")}`);
+          return true;
+        },
         failed: (k, why) => frames.push(`failed:${k}:${why}`),
       },
       -1,

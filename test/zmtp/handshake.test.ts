@@ -8,6 +8,7 @@
 import { expect } from "chai";
 import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
+import { FRAME_COST } from "../../src/zmtp/decoder.js";
 import { ZmtpConnection, type EngineError } from "../../src/zmtp/protocol.js";
 import { drain, hex, latin, options, peerStream, pump, rec, tick, wire, type Rec } from "./harness.js";
 
@@ -684,10 +685,10 @@ describe("ZMTP engine: hostile frames", () => {
   });
 
   describe("maxMessageSize", () => {
-    it("a message of exactly maxMessageSize is delivered; one byte more fails (size), from the header, undelivered", () => {
+    it("a message of exactly maxMessageSize is delivered (bodies plus FRAME_COST per frame after the first); one byte more fails (size), from the header, undelivered", () => {
       const r = rec(options("PULL", { maxMessageSize: 100 }));
       r.conn.start();
-      r.conn.receive(peerStream("PUSH", [[Buffer.alloc(100)], [Buffer.alloc(40), Buffer.alloc(60)]]));
+      r.conn.receive(peerStream("PUSH", [[Buffer.alloc(100)], [Buffer.alloc(40), Buffer.alloc(60 - FRAME_COST)]]));
       expect(r.messages.length).to.equal(2);
       r.conn.receive(hex("00 65")); // 101 bytes announced, none sent
       expect(r.errors.map((e) => [e.kind, e.code])).to.deep.equal([["size", "EMSGSIZE"]]);
@@ -700,6 +701,16 @@ describe("ZMTP engine: hostile frames", () => {
       expect(r.errors.map((e) => e.kind)).to.deep.equal(["size"]);
     });
 
+    it("an endless multipart of empty frames reaches the limit too (each frame after the first costs FRAME_COST)", () => {
+      const r = rec(options("PULL", { maxMessageSize: 1024 }));
+      r.conn.start();
+      r.conn.receive(peerStream("PUSH", []));
+      // 0-byte frames with MORE set, 10,000 of them: 32 fit, the 33rd is refused from its header.
+      r.conn.receive(Buffer.alloc(2 * 10_000, Buffer.from([0x01, 0x00])));
+      expect(r.errors.map((e) => e.kind)).to.deep.equal(["size"]);
+      expect(r.messages).to.deep.equal([]);
+    });
+
     it("a big frame over the limit fails before any of its body is buffered", () => {
       const r = rec(options("PULL", { maxMessageSize: 1024 * 1024 }));
       r.conn.start();
@@ -708,6 +719,76 @@ describe("ZMTP engine: hostile frames", () => {
       expect(r.errors.map((e) => e.kind)).to.deep.equal(["size"]);
       expect(r.messages).to.deep.equal([]);
     });
+  });
+});
+
+describe("ZMTP engine: input flow control", () => {
+  /** An engine whose sink takes `room` messages, then refuses; it records what the engine asks of the stream. */
+  function gated(room: number, backlogged = () => false) {
+    const r = { delivered: 0, offered: 0, reading: [] as boolean[], out: [] as Buffer[], room };
+    const conn = new ZmtpConnection(options("PULL"), {
+      write: (bufs) => r.out.push(...bufs.map((b) => Buffer.from(b))),
+      onReady: () => {},
+      onMessage: () => {
+        r.offered++;
+        if (r.room === 0) return false;
+        r.room--;
+        r.delivered++;
+        return true;
+      },
+      onSubscribe: () => {},
+      onError: (e) => {
+        throw e;
+      },
+      setReading: (on) => r.reading.push(on),
+      backlogged,
+    });
+    conn.start();
+    return { r, conn };
+  }
+
+  const many = (n: number): Buffer[][] => Array.from({ length: n }, (_, i) => [latin(`m${i}`)]);
+
+  it("a message the socket cannot take holds decoding: offered once, the rest of the read waits undecoded, reading stops; restartInput goes on", async () => {
+    const { r, conn } = gated(3);
+    conn.receive(peerStream("PUSH", many(100)));
+    // Three taken, the fourth refused and held: nothing else decoded (no side array of messages).
+    expect([r.delivered, r.offered]).to.deep.equal([3, 4]);
+    expect(r.reading).to.deep.equal([false]);
+    conn.restartInput();
+    expect(r.offered, "still full: offered once more, nothing else").to.equal(5);
+    r.room = 1000;
+    conn.restartInput();
+    await tick();
+    expect(r.delivered).to.equal(100);
+    expect(r.reading).to.deep.equal([false, true]);
+  });
+
+  it("decoding yields after a turn's worth of frames: the rest of one read goes on at the next turn, with reading held meanwhile", async () => {
+    const { r, conn } = gated(1_000_000);
+    conn.receive(peerStream("PUSH", many(3000)));
+    expect(r.delivered, "one turn").to.be.within(1, 2000);
+    expect(r.reading).to.deep.equal([false]);
+    for (let i = 0; i < 10 && r.delivered < 3000; i++) await new Promise((res) => setImmediate(res));
+    expect(r.delivered).to.equal(3000);
+    expect(r.reading).to.deep.equal([false, true]);
+  });
+
+  it("many PINGs in one read get one PONG (echoing the last); none while the stream is backlogged, one when it drains", () => {
+    let backlog = false;
+    const { r, conn } = gated(10, () => backlog);
+    conn.receive(peerStream("PUSH", []));
+    r.out.length = 0;
+    const ping = (ctx: string): Buffer => Buffer.concat([hex("040A"), Buffer.from([4]), latin("PING"), hex("0000"), latin(ctx)]);
+    conn.receive(Buffer.concat(Array.from({ length: 500 }, (_, i) => ping(String(i).padStart(3, "0")))));
+    expect(Buffer.concat(r.out).equals(Buffer.concat([hex("040804"), latin("PONG"), latin("499")]))).to.equal(true);
+    r.out.length = 0;
+    backlog = true;
+    conn.receive(Buffer.concat([ping("aaa"), ping("bbb")]));
+    expect(r.out, "no PONG while backlogged").to.deep.equal([]);
+    backlog = false;
+    conn.outputDrained();
+    expect(Buffer.concat(r.out).equals(Buffer.concat([hex("040804"), latin("PONG"), latin("bbb")]))).to.equal(true);
   });
 });
 
