@@ -122,6 +122,16 @@ export class Context {
   term(): Promise<void> {
     return this.#thread.term();
   }
+
+  /** `await using ctx = new Context()`: terminates it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.term();
+  }
+
+  /** `using ctx = new Context()`: starts term() (which holds the thread until it completes). */
+  [Symbol.dispose](): void {
+    void this.term();
+  }
 }
 
 function checkContextOptions(options: unknown): ThreadOptions {

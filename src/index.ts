@@ -4,7 +4,7 @@
  *   import { Context, ZocketError } from "zocket";
  */
 export { Context, type ContextOptions, type ContextHandle } from "./context.js";
-export { Socket, type SocketType, type DetachedSocket } from "./socket.js";
+export { Socket, type SocketType, type DetachedSocket, type CallOptions } from "./socket.js";
 export { ZocketError, ErrorCode } from "./errors.js";
 export type { SocketOptions, SocketOptionValues } from "./options.js";
 export type { Message, Frame } from "./msg.js";

@@ -3,8 +3,11 @@ import { zerr } from "./errors.js";
 /** A whole multipart message: zocket moves messages, never loose frames. */
 export type Msg = Buffer[];
 
-/** What `send()` accepts for one frame. */
-export type Frame = string | Buffer | Uint8Array | ArrayBuffer | SharedArrayBuffer | ArrayBufferView;
+/**
+ * What `send()` accepts for one frame: text (UTF-8), bytes, a number (sent as
+ * its decimal text, as zeromq.js does) or null (an empty frame).
+ */
+export type Frame = string | Buffer | Uint8Array | ArrayBuffer | SharedArrayBuffer | ArrayBufferView | number | null;
 
 /** What `send()` accepts: one frame or the frames of a multipart message. */
 export type Message = Frame | readonly Frame[];
@@ -26,6 +29,8 @@ export const ZERO_COPY_MIN = 32 * 1024;
  */
 export function toFrame(value: unknown, where: string): Buffer {
   if (typeof value === "string") return Buffer.from(value, "utf8");
+  if (value === null) return EMPTY_FRAME;
+  if (typeof value === "number") return Buffer.from(String(value), "latin1");
   if (value instanceof Uint8Array) {
     const n = value.byteLength;
     if (n >= ZERO_COPY_MIN) {
@@ -40,7 +45,7 @@ export function toFrame(value: unknown, where: string): Buffer {
   if (ArrayBuffer.isView(value)) {
     return Buffer.from(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
   }
-  throw zerr("EINVAL", `${where}: a frame must be a string, Buffer, Uint8Array, ArrayBuffer or ArrayBufferView, got ${describe(value)}`);
+  throw zerr("EINVAL", `${where}: a frame must be a string, Buffer, Uint8Array, ArrayBuffer, ArrayBufferView, number or null, got ${describe(value)}`);
 }
 
 /**

@@ -25,12 +25,19 @@ export interface DetachedSocket {
   readonly transferList: Transferable[];
 }
 
+/** Options of one send() or recv() call. */
+export interface CallOptions {
+  /** Aborting rejects the call with the signal's reason; the queue stays as if the call had never been made. */
+  signal?: AbortSignal;
+}
+
 export interface Socket extends SocketOptionValues {}
 
 export class Socket implements AsyncIterable<Buffer[]> {
   #core: SocketBase | null;
   readonly #thread: ThreadContext;
   readonly #type: SocketType;
+  #lastEndpoint: string | null = null;
 
   /** @internal Use `ctx.socket(type)`. */
   constructor(core: SocketBase, thread: ThreadContext) {
@@ -67,7 +74,14 @@ export class Socket implements AsyncIterable<Buffer[]> {
 
   /** Resolves with the endpoint actually bound (`tcp://…:*` picks a port, `ipc://*` a path). */
   async bind(endpoint: string): Promise<string> {
-    return this.#open("bind").endpoints.bind(endpoint);
+    const bound = await this.#open("bind").endpoints.bind(endpoint);
+    this.#lastEndpoint = bound;
+    return bound;
+  }
+
+  /** The endpoint of the last successful bind() (libzmq's ZMQ_LAST_ENDPOINT); null before any. */
+  get lastEndpoint(): string | null {
+    return this.#lastEndpoint;
   }
 
   async unbind(endpoint: string): Promise<void> {
@@ -84,13 +98,37 @@ export class Socket implements AsyncIterable<Buffer[]> {
   }
 
   /** Queues one message (a frame or an array of frames); resolves once queued. */
-  send(message: Message): Promise<void> {
-    return this.#live("send").send(message);
+  send(message: Message, options?: CallOptions): Promise<void> {
+    const core = this.#core;
+    if (core === null) return Promise.reject(zerr("ENOTSOCK", `${this.#type}.send: the socket was detached for migration`));
+    return core.send(message, options?.signal);
   }
 
   /** Resolves with the next whole message. */
-  recv(): Promise<Buffer[]> {
-    return this.#live("recv").recv();
+  recv(options?: CallOptions): Promise<Buffer[]> {
+    const core = this.#core;
+    if (core === null) return Promise.reject(zerr("ENOTSOCK", `${this.#type}.recv: the socket was detached for migration`));
+    return core.recv(options?.signal);
+  }
+
+  /** Sends now or returns false where send() would wait (libzmq's ZMQ_DONTWAIT); nothing is queued then. */
+  trySend(message: Message): boolean {
+    return this.#live("trySend").trySend(message);
+  }
+
+  /** The next message now, or null where recv() would wait (libzmq's ZMQ_DONTWAIT). */
+  tryRecv(): Buffer[] | null {
+    return this.#live("tryRecv").tryRecv();
+  }
+
+  /** `using sock = ctx.socket(...)`: closes the socket. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using sock = ctx.socket(...)`: closes the socket. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined> {

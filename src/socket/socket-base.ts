@@ -242,10 +242,11 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   // ------------------------------------------------------------ send / recv
 
-  send(message: unknown): Promise<void> {
+  send(message: unknown, signal?: AbortSignal): Promise<void> {
     // Hot path: no closure is created here (a closure capturing `this` would
     // make V8 allocate a context on every call); the waiting path is apart.
     if (this.closed || this.detached || this.host.terminated) return Promise.reject(this.usable("send")!);
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
     if (!this.canSend) return Promise.reject(zerr("ENOTSUP", `${this.type} sockets cannot send`));
     let msg: Msg;
     try {
@@ -261,13 +262,14 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
       }
       if (this.options.sendTimeout === 0) return Promise.reject(this.eagain("send"));
     }
-    const p = this.sendq.wait(msg, this.options.sendTimeout, () => this.eagain("send"));
+    const p = this.sendq.wait(msg, this.options.sendTimeout, () => this.eagain("send"), signal);
     this.updateKeepAlive();
     return p;
   }
 
-  recv(): Promise<Msg> {
+  recv(signal?: AbortSignal): Promise<Msg> {
     if (this.closed || this.detached || this.host.terminated) return Promise.reject(this.usable("recv")!);
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
     if (!this.canRecv) return Promise.reject(zerr("ENOTSUP", `${this.type} sockets cannot receive`));
     if (this.recvq.length === 0) {
       let msg: Msg | null;
@@ -279,9 +281,33 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
       if (msg !== null) return Promise.resolve(msg);
       if (this.options.receiveTimeout === 0) return Promise.reject(this.eagain("recv"));
     }
-    const p = this.recvq.wait(null, this.options.receiveTimeout, () => this.eagain("recv"));
+    const p = this.recvq.wait(null, this.options.receiveTimeout, () => this.eagain("recv"), signal);
     this.updateKeepAlive();
     return p;
+  }
+
+  /**
+   * libzmq's ZMQ_DONTWAIT send: queues the message now, or returns false where
+   * send() would wait (the message is not queued). Errors are thrown.
+   */
+  trySend(message: unknown): boolean {
+    this.check("trySend");
+    if (!this.canSend) throw zerr("ENOTSUP", `${this.type} sockets cannot send`);
+    const msg = toMsg(message, `${this.type}.trySend`);
+    // Earlier send() calls still waiting go first: this one would wait behind them.
+    if (this.sendq.length > 0) return false;
+    return this.xsend(msg);
+  }
+
+  /** libzmq's ZMQ_DONTWAIT recv: the next message, or null where recv() would wait. */
+  tryRecv(): Msg | null {
+    this.check("tryRecv");
+    if (!this.canRecv) throw zerr("ENOTSUP", `${this.type} sockets cannot receive`);
+    if (this.recvq.length > 0) return null;
+    const msg = this.xrecv();
+    // A reply taken may let a queued send go (REQ/REP turns).
+    if (msg !== null && this.sendq.length > 0) this.pump();
+    return msg;
   }
 
   private eagain(what: string): ZocketError {

@@ -1,6 +1,8 @@
 /**
  * The calls waiting on a socket, one queue for send() and one for recv():
- * served strictly in call order, each with its own timeout (EAGAIN).
+ * served strictly in call order, each with its own timeout (EAGAIN) and,
+ * if the caller gave one, an AbortSignal: an aborted call leaves the queue
+ * as if it had never been made.
  */
 import { Deque } from "../util/deque.js";
 
@@ -8,8 +10,10 @@ export interface Waiter<V, R> {
   /** What the call carries (the message of a send). */
   readonly value: V;
   resolve(result: R): void;
-  reject(err: Error): void;
+  reject(err: unknown): void;
   timer: ReturnType<typeof setTimeout> | null;
+  /** Removes the abort listener (set when the call has a signal). */
+  unlisten: (() => void) | null;
 }
 
 export class WaitQueue<V, R> {
@@ -28,16 +32,25 @@ export class WaitQueue<V, R> {
     return this.q.peek();
   }
 
-  /** Queues a call; after `timeoutMs` (> 0) it leaves the queue rejected with `timeoutError()`. */
-  wait(value: V, timeoutMs: number, timeoutError: () => Error): Promise<R> {
+  /**
+   * Queues a call; after `timeoutMs` (> 0) it leaves the queue rejected with
+   * `timeoutError()`, and when `signal` aborts, with the signal's reason.
+   */
+  wait(value: V, timeoutMs: number, timeoutError: () => Error, signal?: AbortSignal): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const w: Waiter<V, R> = { value, resolve, reject, timer: null };
-      if (timeoutMs > 0) {
-        w.timer = setTimeout(() => {
-          if (this.q.removeWhere((x) => x === w).length === 0) return;
-          reject(timeoutError());
-          this.onTimeout();
-        }, timeoutMs);
+      const w: Waiter<V, R> = { value, resolve, reject, timer: null, unlisten: null };
+      const leave = (err: unknown): void => {
+        if (this.q.removeWhere((x) => x === w).length === 0) return;
+        if (w.timer !== null) clearTimeout(w.timer);
+        w.unlisten?.();
+        reject(err);
+        this.onTimeout();
+      };
+      if (timeoutMs > 0) w.timer = setTimeout(() => leave(timeoutError()), timeoutMs);
+      if (signal !== undefined) {
+        const onAbort = (): void => leave(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        w.unlisten = () => signal.removeEventListener("abort", onAbort);
       }
       this.q.push(w);
     });
@@ -48,6 +61,7 @@ export class WaitQueue<V, R> {
     const w = this.q.shift();
     if (w === undefined) return;
     if (w.timer !== null) clearTimeout(w.timer);
+    w.unlisten?.();
     w.resolve(result);
   }
 
@@ -55,6 +69,7 @@ export class WaitQueue<V, R> {
     const w = this.q.shift();
     if (w === undefined) return;
     if (w.timer !== null) clearTimeout(w.timer);
+    w.unlisten?.();
     w.reject(err);
   }
 
@@ -64,12 +79,13 @@ export class WaitQueue<V, R> {
     this.q.clear();
     for (const w of all) {
       if (w.timer !== null) clearTimeout(w.timer);
+      w.unlisten?.();
       settle(w);
     }
   }
 
   /** Queues a call nobody awaits (a send that travelled with a migrating socket). */
   push(value: V): void {
-    this.q.push({ value, resolve: () => {}, reject: () => {}, timer: null });
+    this.q.push({ value, resolve: () => {}, reject: () => {}, timer: null, unlisten: null });
   }
 }
