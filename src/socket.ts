@@ -99,16 +99,12 @@ export class Socket implements AsyncIterable<Buffer[]> {
 
   /** Queues one message (a frame or an array of frames); resolves once queued. */
   send(message: Message, options?: CallOptions): Promise<void> {
-    const core = this.#core;
-    if (core === null) return Promise.reject(zerr("ENOTSOCK", `${this.#type}.send: the socket was detached for migration`));
-    return core.send(message, options?.signal);
+    return this.#live("send").send(message, options?.signal);
   }
 
   /** Resolves with the next whole message. */
   recv(options?: CallOptions): Promise<Buffer[]> {
-    const core = this.#core;
-    if (core === null) return Promise.reject(zerr("ENOTSOCK", `${this.#type}.recv: the socket was detached for migration`));
-    return core.recv(options?.signal);
+    return this.#live("recv").recv(options?.signal);
   }
 
   /** Sends now or returns false where send() would wait (libzmq's ZMQ_DONTWAIT); nothing is queued then. */
