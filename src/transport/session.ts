@@ -341,6 +341,13 @@ export class Session implements PipeSink {
     const t = setTimeout(() => stream.destroy(), grace);
     t.unref();
     stream.once("close", () => clearTimeout(t));
+    // Nothing more is read for the socket, but reading goes on (even if input
+    // was held): the peer's close is seen, and no unread bytes are left to
+    // turn our close into a reset (which can cost the peer what we sent it).
+    this.engine?.close();
+    stream.removeAllListeners("data");
+    stream.on("data", () => {});
+    stream.resume();
     stream.ref();
     stream.end();
   }
