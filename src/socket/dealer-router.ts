@@ -56,14 +56,23 @@ export class RouterSocket extends SocketBase {
     }
   }
 
+  /**
+   * A fresh 0x00+u32 id, skipping any id in use. RFC 37 reserves the 0x00
+   * prefix for generated ids, but libzmq takes a peer's Identity as it comes
+   * (router.cpp identify_peer; 4.1 dropped the check, as random binary ids
+   * start with 0x00 one time in 256), and so do we: a peer may then hold the
+   * id the counter reaches next. Ends: at most byId.size ids are taken.
+   */
   private generateId(): Buffer {
-    const id = Buffer.alloc(5);
-    id.writeUInt32BE(this.nextId, 1);
-    this.nextId = (this.nextId + 1) >>> 0;
-    return id;
+    for (;;) {
+      const id = Buffer.alloc(5);
+      id.writeUInt32BE(this.nextId, 1);
+      this.nextId = (this.nextId + 1) >>> 0;
+      if (!this.byId.has(id.toString("latin1"))) return id;
+    }
   }
 
-  /** Gives the pipe its routing id: the peer's own, or a generated 0x00+u32 one. */
+  /** Gives the pipe its routing id: the peer's own, or a generated 0x00+u32 one. No two pipes ever share one. */
   private identify(pipe: Pipe): void {
     const wanted = pipe.peer!.routingId;
     let id: Buffer;
@@ -74,8 +83,9 @@ export class RouterSocket extends SocketBase {
       const key = id.toString("latin1");
       const existing = this.byId.get(key);
       if (existing !== undefined && existing !== pipe) {
-        if (!this.options.routerHandover) {
-          // Duplicate identity: libzmq ignores the newcomer.
+        if (!this.options.routerHandover || !claimedOwnId(existing)) {
+          // Duplicate identity: libzmq ignores the newcomer. Handover is for a peer
+          // reconnecting with its own id; an id this ROUTER generated is nobody's to take.
           pipe.terminate(false);
           return;
         }
@@ -130,6 +140,12 @@ export class RouterSocket extends SocketBase {
   protected override xthaw(state: unknown): void {
     this.nextId = (state as RouterState).nextId;
   }
+}
+
+/** Whether the pipe's routing id is the one its peer asked for (not one we generated or reassigned). */
+function claimedOwnId(pipe: Pipe): boolean {
+  const claimed = pipe.peer?.routingId;
+  return claimed !== undefined && claimed.length > 0 && pipe.routingId !== null && pipe.routingId.equals(claimed);
 }
 
 function printable(id: Buffer): string {

@@ -29,7 +29,7 @@ export interface IpcAddress {
 export type NetAddress = TcpAddress | IpcAddress;
 
 // Unix socket paths are limited to sun_path (108 bytes on Linux, with the NUL).
-const MAX_IPC_PATH = 107;
+export const MAX_IPC_PATH = 107;
 
 export function parseTcp(address: string, forBind: boolean, where: string): TcpAddress {
   // libzmq allows "source;destination" for connects; the destination is what matters here.
@@ -74,6 +74,8 @@ export function parseIpc(address: string, forBind: boolean, where: string): IpcA
     return { kind: "ipc", path, display: path, abstract: false };
   }
   if (address.startsWith("@")) {
+    // libzmq (ipc_address_t::resolve) refuses "@" alone; Linux would autobind a random name.
+    if (address === "@") throw zerr("EINVAL", `${where}: an abstract ipc name needs at least one character after "@"`);
     if (Buffer.byteLength(address) > MAX_IPC_PATH) throw zerr("EINVAL", `${where}: ipc name longer than ${MAX_IPC_PATH} bytes`);
     return { kind: "ipc", path: "\0" + address.slice(1), display: address, abstract: true };
   }

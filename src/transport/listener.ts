@@ -5,9 +5,11 @@
  * "in use" pauses accepting for a while and resumes, so the listener never dies.
  */
 import net from "node:net";
-import { existsSync, unlinkSync, rmdirSync } from "node:fs";
-import { zerr, type ZocketError } from "../errors.js";
+import { rmdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { zerr, ZocketError } from "../errors.js";
 import { formatTcp, type NetAddress } from "./address.js";
+import { listenIpcPath, listenOnce, removeIfOurs, type SocketFile } from "./ipc-file.js";
 
 export interface ListenerEvents {
   accept(stream: net.Socket, endpoint: string): void;
@@ -23,6 +25,10 @@ export class Listener {
   private closed = false;
   private readonly address: NetAddress;
   private readonly generatedDir: string | null;
+  /** The socket file this listener made (ipc paths only): the only one close() may remove. */
+  private file: SocketFile | null = null;
+  private backlog = 0;
+  private readonly onError = (err: Error): void => this.onServerError(err);
 
   constructor(address: NetAddress, private readonly events: ListenerEvents, generatedDir: string | null = null) {
     this.address = address;
@@ -37,29 +43,19 @@ export class Listener {
     });
   }
 
-  listen(backlog: number): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      const onError = (err: NodeJS.ErrnoException): void => {
-        this.server.off("listening", onListening);
-        reject(listenError(err, this.describe()));
-      };
-      const onListening = (): void => {
-        this.server.off("error", onError);
-        this.server.on("error", (err) => this.onServerError(err));
-        this.server.unref();
-        this.endpoint = this.reportedEndpoint();
-        resolve(this.endpoint);
-      };
-      this.server.once("error", onError);
-      this.server.once("listening", onListening);
-      const a = this.address;
-      if (a.kind === "tcp") {
-        this.server.listen({ host: a.host, port: a.port, backlog, ipv6Only: false });
-      } else {
-        if (!a.abstract) removeStaleSocket(a.path);
-        this.server.listen({ path: a.path, backlog });
-      }
-    });
+  async listen(backlog: number): Promise<string> {
+    this.backlog = backlog;
+    const a = this.address;
+    try {
+      if (a.kind === "ipc" && !a.abstract) this.file = await listenIpcPath(this.server, a.path, backlog);
+      else await listenOnce(this.server, a.kind === "tcp" ? { host: a.host, port: a.port, backlog, ipv6Only: false } : { path: a.path, backlog });
+    } catch (err) {
+      throw listenError(err as NodeJS.ErrnoException, this.describe(), a);
+    }
+    this.server.on("error", this.onError);
+    this.server.unref();
+    this.endpoint = this.reportedEndpoint();
+    return this.endpoint;
   }
 
   private describe(): string {
@@ -82,32 +78,51 @@ export class Listener {
     this.server.close();
     const t = setTimeout(() => {
       if (this.closed) return;
-      if (a.kind === "tcp") this.server.listen({ host: a.host, port: a.port === 0 ? portOf(this.endpoint) : a.port });
-      else this.server.listen({ path: a.path });
+      if (a.kind === "tcp") this.server.listen({ host: a.host, port: a.port === 0 ? portOf(this.endpoint) : a.port, backlog: this.backlog });
+      else if (a.abstract) this.server.listen({ path: a.path, backlog: this.backlog });
+      else this.relistenIpc(a.path);
     }, ACCEPT_BACKOFF_MS);
     t.unref();
+  }
+
+  /** Listens on our ipc path again (our old file is stale now and is replaced); a failure pauses again. */
+  private relistenIpc(path: string): void {
+    this.server.off("error", this.onError);
+    listenIpcPath(this.server, path, this.backlog).then(
+      (file) => {
+        this.file = file;
+        this.server.on("error", this.onError);
+        if (this.closed) this.closeServer();
+      },
+      (err: Error) => {
+        this.server.on("error", this.onError);
+        this.onServerError(err);
+      },
+    );
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.server.close();
-    const a = this.address;
-    if (a.kind === "ipc" && !a.abstract) {
-      // libzmq removes the socket file on unbind/close (and its generated directory).
+    this.closeServer();
+    if (this.generatedDir !== null) {
       try {
-        unlinkSync(a.path);
+        rmdirSync(this.generatedDir);
       } catch {
-        // Already gone (removed by hand, or its directory was): nothing left to clean.
-      }
-      if (this.generatedDir !== null) {
-        try {
-          rmdirSync(this.generatedDir);
-        } catch {
-          // Not empty (someone else's files) or already gone: it is not ours to force.
-        }
+        // Not empty (someone else's files) or already gone: it is not ours to force.
       }
     }
+  }
+
+  /**
+   * Stops listening; an ipc socket file goes with it (as libzmq does for its
+   * generated paths), but only the one this listener made: a file someone put
+   * at the path since is theirs.
+   */
+  private closeServer(): void {
+    this.server.close();
+    const a = this.address;
+    if (a.kind === "ipc" && !a.abstract) removeIfOurs(a.path, this.file);
   }
 }
 
@@ -115,28 +130,31 @@ function portOf(endpoint: string): number {
   return Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
 }
 
-/** A socket file left behind by an earlier run would block bind; libzmq unlinks it first too. */
-function removeStaleSocket(path: string): void {
-  if (!existsSync(path)) return;
-  try {
-    unlinkSync(path);
-  } catch {
-    // Not ours to remove (permissions) or gone meanwhile: listen() then reports what is wrong.
-  }
-}
-
-function listenError(err: NodeJS.ErrnoException, endpoint: string): ZocketError {
+function listenError(err: NodeJS.ErrnoException, endpoint: string, address: NetAddress): ZocketError {
+  if (err instanceof ZocketError) return zerr(err.code, `bind: ${endpoint}: ${err.message}`, err);
   switch (err.code) {
     case "EADDRINUSE":
       return zerr("EADDRINUSE", `bind: ${endpoint} is already in use`, err);
     case "EADDRNOTAVAIL":
       return zerr("EADDRNOTAVAIL", `bind: ${endpoint}: address not available on this machine`, err);
     case "EACCES":
+      // libuv reports bind(2)'s ENOENT (no such directory) as EACCES, for Windows' sake.
+      if (address.kind === "ipc" && !address.abstract && !directoryExists(address.path)) {
+        return zerr("ENOENT", `bind: ${endpoint}: directory does not exist`, err);
+      }
       return zerr("EACCES", `bind: ${endpoint}: permission denied`, err);
     case "ENOENT":
+    case "ENOTDIR":
       return zerr("ENOENT", `bind: ${endpoint}: directory does not exist`, err);
     default:
       return zerr("EINVAL", `bind: ${endpoint}: ${err.message}`, err);
   }
 }
 
+function directoryExists(path: string): boolean {
+  try {
+    return statSync(dirname(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -59,20 +59,24 @@ export function encodeMetadata(props: ReadonlyArray<readonly [string, Uint8Array
 }
 
 /**
- * Parses metadata properties. Names are case-insensitive (RFC 23), so keys
- * are lower-cased. Returns null when a length overruns the data.
+ * Parses metadata properties. Names are case-insensitive (RFC 37: "the case
+ * of names SHALL NOT be significant"), so keys are lower-cased, and a name
+ * given twice in any case is refused: which of two Socket-Types or Identities
+ * counts would otherwise be up to the reader. Returns what is wrong (a
+ * string) when a length overruns the data or a name repeats.
  */
-export function parseMetadata(data: Buffer): Metadata | null {
+export function parseMetadata(data: Buffer): Metadata | string {
   const props: Metadata = new Map();
   let at = 0;
   while (at < data.length) {
     const nameLen = data[at]!;
-    if (nameLen === 0 || at + 1 + nameLen + 4 > data.length) return null;
+    if (nameLen === 0 || at + 1 + nameLen + 4 > data.length) return "malformed metadata";
     const name = data.toString("latin1", at + 1, at + 1 + nameLen).toLowerCase();
     at += 1 + nameLen;
     const valueLen = data.readUInt32BE(at);
     at += 4;
-    if (at + valueLen > data.length) return null;
+    if (at + valueLen > data.length) return "malformed metadata";
+    if (props.has(name)) return `metadata property ${JSON.stringify(data.toString("latin1", at - 4 - nameLen, at - 4))} given twice`;
     props.set(name, data.subarray(at, at + valueLen));
     at += valueLen;
   }

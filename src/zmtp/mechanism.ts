@@ -47,7 +47,7 @@ export function peerError(host: MechanismHost, data: Buffer): void {
 /** Reads the READY properties and completes the handshake. */
 export function acceptReady(host: MechanismHost, data: Buffer, userId: string): void {
   const props = parseMetadata(data);
-  if (props === null) host.failed("protocol", "malformed metadata in READY");
+  if (typeof props === "string") host.failed("protocol", `${props} in READY`);
   else host.established(props, userId);
 }
 

@@ -59,7 +59,7 @@ export class PlainServer implements Mechanism {
     if (name === "INITIATE" && this.step === "initiate") {
       this.step = "done";
       const props = parseMetadata(data);
-      if (props === null) return this.host.failed("protocol", "malformed metadata in INITIATE");
+      if (typeof props === "string") return this.host.failed("protocol", `${props} in INITIATE`);
       this.host.sendCommand(encodeCommand("READY", this.host.metadata()));
       return acceptReady(this.host, data, this.userId);
     }

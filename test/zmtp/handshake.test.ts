@@ -281,6 +281,43 @@ describe("ZMTP engine: commands and fixtures", () => {
       expect(r.ready).to.equal(null);
     }
   });
+
+  it("a READY naming a property twice, in any case (RFC 37: case not significant), fails the handshake (protocol), whichever comes last", () => {
+    const g = encodeGreeting("NULL", false);
+    const twice: [string, Buffer][][] = [
+      [["Socket-Type", latin("PUSH")], ["Socket-Type", latin("PUB")]],
+      [["Socket-Type", latin("PUB")], ["Socket-Type", latin("PUSH")]],
+      [["Socket-Type", latin("PUSH")], ["socket-TYPE", latin("PUSH")]],
+      [["Socket-Type", latin("PUSH")], ["Identity", latin("a")], ["IDENTITY", latin("b")]],
+      [["X-Thing", latin("1")], ["Socket-Type", latin("PUSH")], ["x-thing", latin("1")]],
+    ];
+    for (const props of twice) {
+      const r = feed(Buffer.concat([g, encodeCommand("READY", encodeMetadata(props)), hex("0002"), latin("m1")]));
+      const what = props.map(([n]) => n).join(",");
+      expect(r.errors.map((e) => e.kind), what).to.deep.equal(["protocol"]);
+      expect(r.errors[0]!.message, what).to.match(/given twice in READY/);
+      expect(r.ready, what).to.equal(null);
+      expect(r.messages, what).to.deep.equal([]);
+    }
+    // Distinct names in any case are fine.
+    const ok = feed(Buffer.concat([g, encodeCommand("READY", encodeMetadata([["socket-type", latin("PUSH")], ["IDENTITY", latin("a")], ["X-A", latin("1")], ["X-B", latin("2")]]))]));
+    expect(ok.errors).to.deep.equal([]);
+    expect(ok.ready?.routingId.toString()).to.equal("a");
+  });
+
+  it("PLAIN: an INITIATE naming a property twice fails the handshake (protocol) before READY is sent", async () => {
+    const server = rec(options("PULL", { mechanism: "PLAIN", asServer: true, zapAuthenticate: async () => ({ statusCode: "200", statusText: "", userId: "u" }) }));
+    server.conn.start();
+    const hello = encodeCommand("HELLO", Buffer.concat([hex("01"), latin("u"), hex("01"), latin("p")]));
+    const initiate = encodeCommand("INITIATE", encodeMetadata([["Socket-Type", latin("PUB")], ["SOCKET-TYPE", latin("PUSH")]]));
+    server.conn.receive(Buffer.concat([encodeGreeting("PLAIN", false), hello, initiate, hex("0002"), latin("m1")]));
+    await tick();
+    expect(server.errors.map((e) => e.kind)).to.deep.equal(["protocol"]);
+    expect(server.errors[0]!.message).to.match(/given twice in INITIATE/);
+    expect(server.ready).to.equal(null);
+    expect(server.messages).to.deep.equal([]);
+    expect(server.out.some((b) => b.includes(latin("READY")))).to.equal(false);
+  });
 });
 
 describe("ZMTP engine: NULL and PLAIN back to back", () => {
