@@ -288,12 +288,18 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
       this.sendCommand(encodeError("Invalid socket type"));
       return this.failed("protocol", `incompatible peer: ${this.opts.socketType} cannot talk to ${type}`);
     }
+    const identity = props.get("identity");
+    // A leading zero byte marks the ids a ROUTER generates (ZMQ_ROUTING_ID):
+    // a peer claiming one could take the id of another peer, or the next one.
+    if (this.opts.socketType === "ROUTER" && identity !== undefined && identity.length > 0 && identity[0] === 0) {
+      return this.failed("protocol", "the peer claims a routing id starting with a zero byte (reserved for generated ids)");
+    }
     this.ready = true;
     this.decoder.handshaken = true;
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.startHeartbeats();
-    this.sink.onReady({ socketType: type, routingId: props.get("identity") ?? Buffer.alloc(0), minor: this.peerMinor, metadata: props, userId });
+    this.sink.onReady({ socketType: type, routingId: identity ?? Buffer.alloc(0), minor: this.peerMinor, metadata: props, userId });
   }
 
   pause(): void {
