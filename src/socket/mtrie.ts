@@ -7,7 +7,7 @@
  * A pipe holds a topic at most once (a second subscribe from the same pipe
  * changes nothing), as in libzmq; counting belongs to the subscriber side.
  */
-import { descend, join, RadixTrie } from "./radix.js";
+import { descend, join, RadixTrie, type RadixNode } from "./radix.js";
 
 /** What rm() did, by libzmq's names. */
 export const RmResult = { notFound: 0, lastValueRemoved: 1, valuesRemain: 2 } as const;
@@ -20,8 +20,12 @@ export interface MTrieEntry<P> {
 
 export class MTrie<P> {
   private readonly trie = new RadixTrie<Set<P>>();
-  /** How many topics each pipe holds: removing a pipe stops walking once all are found. */
-  private readonly held = new Map<P, number>();
+  /**
+   * The nodes each pipe holds (a node keeps its identity while it has a
+   * value), so that removing a pipe costs its own topics, not a walk of
+   * everyone's (libzmq walks the whole trie there).
+   */
+  private readonly held = new Map<P, Set<RadixNode<Set<P>>>>();
 
   /** Adds `pipe` to `topic`'s set; true if the topic had no pipe before (the first subscriber). */
   add(topic: Uint8Array, pipe: P): boolean {
@@ -30,7 +34,9 @@ export class MTrie<P> {
     const first = pipes.size === 0;
     if (!pipes.has(pipe)) {
       pipes.add(pipe);
-      this.held.set(pipe, (this.held.get(pipe) ?? 0) + 1);
+      let nodes = this.held.get(pipe);
+      if (nodes === undefined) this.held.set(pipe, (nodes = new Set()));
+      nodes.add(node);
     }
     return first;
   }
@@ -40,34 +46,27 @@ export class MTrie<P> {
     const node = this.trie.find(topic);
     const pipes = node?.value;
     if (node == null || pipes == null || !pipes.delete(pipe)) return RmResult.notFound;
-    this.release(pipe);
+    const nodes = this.held.get(pipe);
+    nodes?.delete(node);
+    if (nodes?.size === 0) this.held.delete(pipe);
     if (pipes.size > 0) return RmResult.valuesRemain;
     node.value = null;
-    this.trie.prune(topic);
+    this.trie.prune(node);
     return RmResult.lastValueRemoved;
   }
 
-  /**
-   * Removes `pipe` from every topic; `onLast(topic)` for each topic it
-   * was the last to hold. One walk of the trie (libzmq does the same), none
-   * for a pipe that holds nothing.
-   */
+  /** Removes `pipe` from every topic it holds; `onLast(topic)` for each it was the last to hold. */
   rmPipe(pipe: P, onLast: (topic: Uint8Array) => void): void {
-    let left = this.held.get(pipe) ?? 0;
-    if (left === 0) return;
+    const nodes = this.held.get(pipe);
+    if (nodes === undefined) return;
     this.held.delete(pipe);
-    const emptied: Uint8Array[] = [];
-    for (const { node, path } of this.trie.walk()) {
-      if (!node.value!.delete(pipe)) continue;
-      if (node.value!.size === 0) {
-        node.value = null;
-        emptied.push(join(path));
-      }
-      if (--left === 0) break;
-    }
-    // Restructured once the walk is over.
-    for (const topic of emptied) {
-      this.trie.prune(topic);
+    for (const node of nodes) {
+      const pipes = node.value!;
+      pipes.delete(pipe);
+      if (pipes.size > 0) continue;
+      const topic = this.trie.topicOf(node);
+      node.value = null;
+      this.trie.prune(node);
       onLast(topic);
     }
   }
@@ -90,11 +89,5 @@ export class MTrie<P> {
     const out: MTrieEntry<P>[] = [];
     for (const { node, path } of this.trie.walk()) out.push({ topic: join(path), pipes: [...node.value!] });
     return out;
-  }
-
-  private release(pipe: P): void {
-    const left = (this.held.get(pipe) ?? 0) - 1;
-    if (left > 0) this.held.set(pipe, left);
-    else this.held.delete(pipe);
   }
 }

@@ -4,7 +4,8 @@
  * PUB/XPUB). Each edge carries a byte string, so a topic of n bytes costs
  * one node and n bytes however long it is; inserting splits an edge where a
  * new topic leaves it, removing deletes empty leaves and merges a node left
- * with one child into it.
+ * with one child into it. Nodes link to their parents, so a node that holds
+ * a value can be pruned, or its topic rebuilt, without a search from the root.
  *
  * Topics come from remote peers, so nothing here recurses (every walk keeps
  * its own stack) and no operation costs much more than the bytes of the
@@ -30,11 +31,14 @@ export class RadixNode<V> {
   value: V | null = null;
   /** Children by the first byte of their label; null when there are none. */
   children: Map<number, RadixNode<V>> | null = null;
+  /** null for the root. A node keeps its identity while it holds a value (splits and merges move only empty nodes). */
+  parent: RadixNode<V> | null;
   /** Bytes of the label's buffer before it that no node uses any more (the label is a view). */
   dead = 0;
 
-  constructor(label: Uint8Array) {
+  constructor(label: Uint8Array, parent: RadixNode<V> | null) {
     this.label = label;
+    this.parent = parent;
   }
 }
 
@@ -66,6 +70,13 @@ export function descend<V>(node: RadixNode<V>, data: Uint8Array, at: number): Ra
   return child;
 }
 
+/** The length of the topic a node stands for. */
+function depthOf<V>(node: RadixNode<V>): number {
+  let d = 0;
+  for (let n: RadixNode<V> | null = node; n !== null; n = n.parent) d += n.label.length;
+  return d;
+}
+
 /** One node of a walk: the labels from the root to it (live: copy with join() before the walk goes on). */
 export interface Visit<V> {
   node: RadixNode<V>;
@@ -86,7 +97,7 @@ export function join(path: readonly Uint8Array[]): Uint8Array {
 }
 
 export class RadixTrie<V> {
-  readonly root = new RadixNode<V>(EMPTY);
+  readonly root = new RadixNode<V>(EMPTY, null);
 
   /** The node for exactly `key`, or null. */
   find(key: Uint8Array): RadixNode<V> | null {
@@ -108,7 +119,7 @@ export class RadixTrie<V> {
       const b = key[at]!;
       let child = node.children?.get(b);
       if (child === undefined) {
-        const leaf = new RadixNode<V>(copyBytes(key, at));
+        const leaf = new RadixNode<V>(copyBytes(key, at), node);
         (node.children ??= new Map()).set(b, leaf);
         return leaf;
       }
@@ -123,7 +134,7 @@ export class RadixTrie<V> {
   /** Puts a node for the first `n` bytes of `child`'s label between it and `parent`; returns it. */
   private split(parent: RadixNode<V>, child: RadixNode<V>, n: number): RadixNode<V> {
     const label = child.label;
-    const mid = new RadixNode<V>(copyBytes(label, 0, n));
+    const mid = new RadixNode<V>(copyBytes(label, 0, n), parent);
     const tail = label.subarray(n);
     const dead = child.dead + n;
     if (dead > tail.length + SLACK) {
@@ -134,40 +145,38 @@ export class RadixTrie<V> {
       child.dead = dead;
     }
     mid.children = new Map([[tail[0]!, child]]);
+    child.parent = mid;
     parent.children!.set(label[0]!, mid);
     return mid;
   }
 
   /**
-   * Tidies the path to `key` after the value of its node was cleared:
-   * deletes nodes left with no value and no children, bottom up, and merges
-   * the last node left with no value and one child into that child.
+   * Tidies the path above `node` after its value was cleared: deletes nodes
+   * left with no value and no children, bottom up, and merges the last node
+   * left with no value and one child into that child.
    */
-  prune(key: Uint8Array): void {
-    const nodes: RadixNode<V>[] = [this.root];
-    const ends: number[] = [0];
-    let node = this.root;
-    for (let at = 0; at < key.length; ) {
-      const child = descend(node, key, at);
-      if (child === null) return;
-      at += child.label.length;
-      node = child;
-      nodes.push(node);
-      ends.push(at);
-    }
-    for (let i = nodes.length - 1; i > 0; i--) {
-      const n = nodes[i]!;
-      const parent = nodes[i - 1]!;
+  prune(node: RadixNode<V>): void {
+    for (let n = node; n.parent !== null; ) {
+      const parent: RadixNode<V> = n.parent;
       if (n.value !== null) return;
       const kids = n.children;
       if (kids === null) {
         parent.children!.delete(n.label[0]!);
         if (parent.children!.size === 0) parent.children = null;
+        n.parent = null;
+        n = parent;
         continue;
       }
-      if (kids.size === 1) this.merge(parent, n, ends[i]!);
+      if (kids.size === 1) this.merge(parent, n, depthOf(n));
       return;
     }
+  }
+
+  /** The topic a node stands for: the labels from the root down to it. */
+  topicOf(node: RadixNode<V>): Uint8Array {
+    const path: Uint8Array[] = [];
+    for (let n: RadixNode<V> | null = node; n !== null; n = n.parent) path.push(n.label);
+    return join(path.reverse());
   }
 
   /** Replaces `n` (no value, one child) by its child with both labels, if the copy is paid for by a topic of `depth` bytes. */
@@ -179,6 +188,9 @@ export class RadixTrie<V> {
     label.set(child.label, n.label.length);
     child.label = label;
     child.dead = 0;
+    child.parent = parent;
+    n.parent = null;
+    n.children = null;
     parent.children!.set(label[0]!, child);
   }
 

@@ -30,7 +30,7 @@ export class SubscriptionTrie {
       return false;
     }
     node.value = null;
-    this.trie.prune(topic);
+    this.trie.prune(node);
     return true;
   }
 
