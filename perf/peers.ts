@@ -11,11 +11,20 @@ export interface BenchSocket {
   connect(ep: string): void;
   send(m: Buffer | Buffer[]): Promise<void>;
   recv(): Promise<Buffer[]>;
+  /** SUB only. */
+  subscribe(topic: string): void;
   close(): void;
 }
 
+export type BenchType = "PUSH" | "PULL" | "REQ" | "REP" | "PUB" | "SUB";
+
+export interface BenchOptions {
+  /** PUB: wait for room at every matching subscriber instead of dropping (ZMQ_XPUB_NODROP). */
+  noDrop?: boolean;
+}
+
 export interface BenchLib {
-  socket(type: "PUSH" | "PULL" | "REQ" | "REP"): BenchSocket;
+  socket(type: BenchType, options?: BenchOptions): BenchSocket;
   /** Closes what is left (contexts). */
   end(): Promise<void>;
 }
@@ -33,7 +42,7 @@ export function bindAddress(transport: "inproc" | "ipc" | "tcp"): string {
  * context terminates, which rejects pending calls with ETERM; zeromq.js: every
  * socket closes).
  */
-export function open(lib: Lib): BenchLib {
+export function open(lib: Lib, opts: { sockets?: number } = {}): BenchLib {
   if (lib === "zocket") {
     const ctx = new Context({ blocky: false });
     const socks: { close(): void }[] = [];
@@ -43,10 +52,17 @@ export function open(lib: Lib): BenchLib {
     };
     const release = hold(shut);
     return {
-      socket(type) {
-        const s = ctx.socket(type);
+      socket(type, o = {}) {
+        const s = ctx.socket(type, o.noDrop === true ? { xpubNoDrop: true } : {});
         socks.push(s);
-        return { bind: (ep) => s.bind(ep), connect: (ep) => s.connect(ep), send: (m) => s.send(m), recv: () => s.recv(), close: () => s.close() };
+        return {
+          bind: (ep) => s.bind(ep),
+          connect: (ep) => s.connect(ep),
+          send: (m) => s.send(m),
+          recv: () => s.recv(),
+          subscribe: (t) => s.subscribe(t),
+          close: () => s.close(),
+        };
       },
       end: () => {
         release();
@@ -54,15 +70,21 @@ export function open(lib: Lib): BenchLib {
       },
     };
   }
-  const kinds = { PUSH: zmq.Push, PULL: zmq.Pull, REQ: zmq.Request, REP: zmq.Reply } as const;
+  const kinds = { PUSH: zmq.Push, PULL: zmq.Pull, REQ: zmq.Request, REP: zmq.Reply, PUB: zmq.Publisher, SUB: zmq.Subscriber } as const;
+  // libzmq's default context takes 1023 sockets; a case that needs more gets its own (inproc stays within it).
+  const context = (opts.sockets ?? 0) > 500 ? new zmq.Context({ maxSockets: (opts.sockets ?? 0) + 64 }) : undefined;
   const socks: zmq.Socket[] = [];
   const shut = async (): Promise<void> => {
     for (const s of socks) if (!s.closed) s.close();
   };
   const release = hold(shut);
   return {
-    socket(type) {
-      const s = new kinds[type]({ linger: 0 }) as zmq.Socket & { send(m: unknown): Promise<void>; receive(): Promise<Buffer[]> };
+    socket(type, o = {}) {
+      const s = new kinds[type]({ linger: 0, ...(context ? { context } : {}), ...(o.noDrop === true ? { noDrop: true } : {}) }) as zmq.Socket & {
+        send(m: unknown): Promise<void>;
+        receive(): Promise<Buffer[]>;
+        subscribe?(t: string): void;
+      };
       socks.push(s);
       return {
         bind: async (ep) => {
@@ -72,6 +94,7 @@ export function open(lib: Lib): BenchLib {
         connect: (ep) => s.connect(ep),
         send: (m) => s.send(m),
         recv: () => s.receive(),
+        subscribe: (t) => s.subscribe!(t),
         close: () => s.close(),
       };
     },

@@ -16,7 +16,7 @@ const MIN_SECONDS = Number(process.env.BENCH_SECONDS) > 0 ? Number(process.env.B
  * send may wait for room): closing the sockets ends it, and messages still in
  * flight are discarded (linger 0).
  */
-async function stream(push: BenchSocket, pull: BenchSocket, msg: Buffer | Buffer[], warm: number, secs: number): Promise<number> {
+export async function stream(push: BenchSocket, pull: BenchSocket, msg: Buffer | Buffer[], warm: number, secs: number): Promise<number> {
   let stop = false;
   void (async () => {
     while (!stop) await push.send(msg);
