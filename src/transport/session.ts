@@ -10,7 +10,7 @@ import { zerr } from "../errors.js";
 import type { Msg } from "../msg.js";
 import type { EndInfo, Pipe, PipeSink } from "../pipe/pipe.js";
 import type { SocketEvent } from "../events.js";
-import type { SocketOptionValues } from "../options.js";
+import { curveKeyBytes, type SocketOptionValues } from "../options.js";
 import type { SocketTypeName } from "../socket-type.js";
 import { isErrorCode } from "../protocols.js";
 import { subscriptionMessage } from "../msg.js";
@@ -114,15 +114,22 @@ export class Session implements PipeSink {
     this.streamError = null;
     stream.setNoDelay(true);
     const o = this.socket.options;
+    // CURVE when either CURVE role is set (it wins over PLAIN options), else PLAIN, else NULL.
+    const curve = o.curveServer || o.curveServerKey !== null;
+    const plain = !curve && (o.plainServer || o.plainUsername !== null);
+    const asServer = curve ? o.curveServer : plain && o.plainServer;
     const engine = new ZmtpConnection(
       {
         socketType: this.socket.type,
         routingId: o.routingId ?? Buffer.alloc(0),
-        asServer: o.plainServer,
-        mechanism: o.plainServer || o.plainUsername !== null ? "PLAIN" : "NULL",
+        asServer,
+        mechanism: curve ? "CURVE" : plain ? "PLAIN" : "NULL",
         plainUsername: o.plainUsername ?? "",
         plainPassword: o.plainPassword ?? "",
-        zapAuthenticate: o.plainServer ? this.socket.zap.authenticator(o.routingId, stream.remoteAddress ?? "", o.zapDomain) : undefined,
+        curvePublicKey: curveKeyBytes(o.curvePublicKey),
+        curveSecretKey: curveKeyBytes(o.curveSecretKey),
+        curveServerKey: curveKeyBytes(o.curveServerKey),
+        zapAuthenticate: asServer ? this.socket.zap.authenticator(o.routingId, stream.remoteAddress ?? "", o.zapDomain) : undefined,
         maxMessageSize: o.maxMessageSize,
         heartbeatInterval: o.heartbeatInterval,
         heartbeatTimeout: o.heartbeatTimeout,
