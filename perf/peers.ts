@@ -1,6 +1,6 @@
 /** A minimal common face over zocket and zeromq.js sockets for the benchmarks. */
 import * as zmq from "zeromq";
-import { Context } from "../src/index.js";
+import { Context, curveKeyPair } from "../src/index.js";
 import { hold } from "./cleanup.js";
 
 export type Lib = "zocket" | "zeromq";
@@ -14,8 +14,24 @@ export interface BenchSocket {
   close(): void;
 }
 
+/** Socket options both libraries understand under the same names (the CURVE ones). */
+export type BenchOptions = Record<string, string | boolean>;
+
+/**
+ * CURVE options for one case: the binding side is the server, the connecting
+ * side a client (fresh keys each time; zocket's generator, which both take).
+ */
+export function curveOptions(): { server: BenchOptions; client: BenchOptions } {
+  const server = curveKeyPair();
+  const client = curveKeyPair();
+  return {
+    server: { curveServer: true, curveSecretKey: server.secretKey },
+    client: { curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey },
+  };
+}
+
 export interface BenchLib {
-  socket(type: "PUSH" | "PULL" | "REQ" | "REP"): BenchSocket;
+  socket(type: "PUSH" | "PULL" | "REQ" | "REP", options?: BenchOptions): BenchSocket;
   /** Closes what is left (contexts). */
   end(): Promise<void>;
 }
@@ -43,8 +59,8 @@ export function open(lib: Lib): BenchLib {
     };
     const release = hold(shut);
     return {
-      socket(type) {
-        const s = ctx.socket(type);
+      socket(type, options = {}) {
+        const s = ctx.socket(type, options);
         socks.push(s);
         return { bind: (ep) => s.bind(ep), connect: (ep) => s.connect(ep), send: (m) => s.send(m), recv: () => s.recv(), close: () => s.close() };
       },
@@ -61,8 +77,8 @@ export function open(lib: Lib): BenchLib {
   };
   const release = hold(shut);
   return {
-    socket(type) {
-      const s = new kinds[type]({ linger: 0 }) as zmq.Socket & { send(m: unknown): Promise<void>; receive(): Promise<Buffer[]> };
+    socket(type, options = {}) {
+      const s = new kinds[type]({ linger: 0, ...options }) as zmq.Socket & { send(m: unknown): Promise<void>; receive(): Promise<Buffer[]> };
       socks.push(s);
       return {
         bind: async (ep) => {

@@ -12,6 +12,8 @@
  * powers of two.
  */
 
+import { ViewCache } from "./views.js";
+
 const TWO22 = 4194304; // 2^22
 const INV22 = 1 / TWO22;
 const TWO20 = 1048576; // 2^20
@@ -23,6 +25,7 @@ export class Poly1305 {
   private readonly v = new Float64Array(12);
   /** s, the second half of the key, as four little-endian words. */
   private s0 = 0; private s1 = 0; private s2 = 0; private s3 = 0;
+  private readonly views = new ViewCache();
   /** A partial block waiting for more bytes (update() across calls). */
   private readonly buffer = new Uint8Array(16);
   private buffered = 0;
@@ -130,14 +133,15 @@ export class Poly1305 {
     const top = hibit << 18; // 2^128 is bit 18 of the sixth limb (bits 110-131)
     let h0 = v[6]!, h1 = v[7]!, h2 = v[8]!, h3 = v[9]!, h4 = v[10]!, h5 = v[11]!;
     // Long runs read words through a DataView (unaligned little-endian loads), short ones byte by byte.
-    const view = len >= 256 ? new DataView(m.buffer, m.byteOffset + off, len) : null;
+    const view = len >= 256 ? this.views.of(m) : null;
+    const base = m.byteOffset + off;
     for (let i = 0; i < len; i += 16) {
       let w0: number, w1: number, w2: number, w3: number;
       if (view !== null) {
-        w0 = view.getInt32(i, true);
-        w1 = view.getInt32(i + 4, true);
-        w2 = view.getInt32(i + 8, true);
-        w3 = view.getInt32(i + 12, true);
+        w0 = view.getInt32(base + i, true);
+        w1 = view.getInt32(base + i + 4, true);
+        w2 = view.getInt32(base + i + 8, true);
+        w3 = view.getInt32(base + i + 12, true);
       } else {
         const j = off + i;
         w0 = m[j]! | (m[j + 1]! << 8) | (m[j + 2]! << 16) | (m[j + 3]! << 24);
