@@ -67,9 +67,13 @@ function longTerm(secret: Buffer): LongTermKey {
   return k;
 }
 
-/** The cookie keys of this thread: a fresh one every minute, the previous one kept for cookies issued just before. */
-const COOKIE_KEY_LIFETIME = 60_000;
-const cookieKeys = {
+/**
+ * The cookie keys of this thread: a fresh one every minute, the previous one
+ * kept for cookies issued just before. Rotated when used (no timer). Exported
+ * for tests, which move `since` back to age it.
+ */
+export const COOKIE_KEY_LIFETIME = 60_000;
+export const cookieKeys = {
   current: randomBytes(32),
   previous: null as Buffer | null,
   since: Date.now(),
@@ -238,25 +242,30 @@ export class CurveServer implements Mechanism {
     for (const ck of cookieKeys.keys()) if ((cookie = secretboxOpen(data.subarray(16, 96), cookieNonce, ck)) !== null) break;
     if (cookie === null) return host.failed("protocol", "CURVE INITIATE cookie does not open (expired?)");
     const clientTransient = cookie.subarray(0, 32);
-    const serverTransientSecret = cookie.subarray(32, 64);
+    // s' once as a KeyObject: it agrees a key with C' (the connection) and with C (the vouch).
+    const serverTransientSecret = privateKey(cookie.subarray(32, 64));
+    cookie.fill(0, 32);
     const key = boxBeforenm(clientTransient, serverTransientSecret);
     const plain = key === null ? null : secretboxOpen(data.subarray(104), nonce(INITIATE_NONCE, data.subarray(96, 104)), key);
     if (key === null || plain === null) {
-      cookie.fill(0);
+      key?.fill(0);
       return host.failed("protocol", "CURVE INITIATE does not open");
     }
     this.received.read(data, 96);
     const clientKey = Buffer.from(plain.subarray(0, 32));
     const vouchKey = boxBeforenm(clientKey, serverTransientSecret);
-    cookie.fill(0, 32);
     const vouch = vouchKey === null ? null : secretboxOpen(plain.subarray(48, 128), nonce(VOUCH_NONCE, plain.subarray(32, 48)), vouchKey);
     vouchKey?.fill(0);
     // The vouch names C' (this connection's client) and S (us): a client key cannot be lifted from elsewhere.
     if (vouch === null || !equalBytes(vouch, 0, clientTransient, 0, 32) || !equalBytes(vouch, 32, this.longTerm!.publicKey, 0, 32)) {
+      key.fill(0);
       return host.failed("protocol", "CURVE INITIATE vouch does not hold");
     }
     const props = parseMetadata(Buffer.from(plain.buffer, plain.byteOffset + 128, plain.length - 128));
-    if (props === null) return host.failed("protocol", "malformed metadata in CURVE INITIATE");
+    if (props === null) {
+      key.fill(0);
+      return host.failed("protocol", "malformed metadata in CURVE INITIATE");
+    }
     this.step = "zap";
     if (this.authenticate === undefined) return this.admit(key, props, "");
     host.pause();
@@ -268,6 +277,7 @@ export class CurveServer implements Mechanism {
 
   private zapReply(reply: ZapReply, key: Uint8Array, props: Metadata): void {
     const host = this.host;
+    if (!host.alive || (reply.unbound !== true && reply.statusCode !== "200")) key.fill(0);
     if (!host.alive) return;
     if (reply.unbound !== true && reply.statusCode !== "200") {
       host.sendCommand(encodeError(reply.statusCode));

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import { boxKeyPair, type KeyPair } from "../../src/crypto/box.js";
 import { encodeCommand } from "../../src/zmtp/commands.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
+import { COOKIE_KEY_LIFETIME, cookieKeys } from "../../src/zmtp/curve.js";
 import type { ZapReply, ZapRequest } from "../../src/zmtp/mechanism.js";
 import type { SocketTypeName } from "../../src/socket-type.js";
 import { drain, latin, options, pump, rec, tick, type Rec } from "./harness.js";
@@ -123,6 +124,16 @@ describe("ZMTP engine: CURVE", () => {
     expect(out.includes(latin("ccc"))).to.equal(false);
     s.conn.receive(out.subarray(64));
     expect(strs(s)).to.deep.equal([["a", "bb"], ["ccc"]]);
+  });
+
+  it("a MESSAGE is accepted in a command frame too (RFC 25 calls it a command; libzmq sends data frames)", async () => {
+    const c = curveClient("PUSH");
+    const s = curveServer("PULL");
+    await handshake(c, s);
+    const wire = frames(Buffer.concat([Buffer.alloc(64), ...written(c, [[latin("as"), latin("commands")]])]));
+    for (const [, body] of wire) s.conn.receive(frameOf([4, body]));
+    expect(strs(s)).to.deep.equal([["as", "commands"]]);
+    expect(s.errors).to.deep.equal([]);
   });
 
   it("the whole conversation fed one byte at a time (and in 7-byte pieces) works the same", async () => {
@@ -291,6 +302,30 @@ describe("ZMTP engine: CURVE", () => {
       expect(s2.ready).to.equal(null);
       expect(s2.errors.map((e) => e.message)).to.deep.equal(["CURVE INITIATE brings a cookie of another connection"]);
     });
+  });
+
+  it("the cookie key rotates: a cookie made just before a rotation still opens, one two rotations old does not", async () => {
+    for (const [age, opens] of [
+      [COOKIE_KEY_LIFETIME + 1000, true],
+      [2 * COOKIE_KEY_LIFETIME + 1000, false],
+    ] as const) {
+      const c = curveClient("PUSH");
+      const s = curveServer("PULL");
+      c.conn.start();
+      s.conn.start();
+      // Greetings, HELLO → WELCOME (the cookie is made now), WELCOME → INITIATE, held back.
+      for (let i = 0; i < 2; i++) {
+        for (const b of c.out.splice(0)) s.conn.receive(b);
+        for (const b of s.out.splice(0)) c.conn.receive(b);
+      }
+      const initiate = c.out.splice(0);
+      expect(initiate.length).to.be.greaterThan(0);
+      cookieKeys.since -= age;
+      for (const b of initiate) s.conn.receive(b);
+      await tick();
+      if (opens) expect(s.ready?.socketType, `aged ${age} ms`).to.equal("PUSH");
+      else expect(s.errors.map((e) => e.message), `aged ${age} ms`).to.deep.equal(["CURVE INITIATE cookie does not open (expired?)"]);
+    }
   });
 
   it("maxMessageSize counts what a MESSAGE carries: at the limit it passes, one byte over fails with EMSGSIZE", async () => {
