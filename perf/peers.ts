@@ -1,6 +1,6 @@
 /** A minimal common face over zocket and zeromq.js sockets for the benchmarks. */
 import * as zmq from "zeromq";
-import { Context } from "../src/index.js";
+import { Context, curveKeyPair } from "../src/index.js";
 import { hold } from "./cleanup.js";
 
 export type Lib = "zocket" | "zeromq";
@@ -18,9 +18,24 @@ export interface BenchSocket {
 
 export type BenchType = "PUSH" | "PULL" | "REQ" | "REP" | "PUB" | "SUB";
 
-export interface BenchOptions {
-  /** PUB: wait for room at every matching subscriber instead of dropping (ZMQ_XPUB_NODROP). */
-  noDrop?: boolean;
+/**
+ * Socket options both libraries understand under the same names (the CURVE
+ * ones), plus `noDrop` (PUB: wait for room at every matching subscriber
+ * instead of dropping, ZMQ_XPUB_NODROP: zocket's xpubNoDrop).
+ */
+export type BenchOptions = Record<string, string | boolean>;
+
+/**
+ * CURVE options for one case: the binding side is the server, the connecting
+ * side a client (fresh keys each time; zocket's generator, which both take).
+ */
+export function curveOptions(): { server: BenchOptions; client: BenchOptions } {
+  const server = curveKeyPair();
+  const client = curveKeyPair();
+  return {
+    server: { curveServer: true, curveSecretKey: server.secretKey },
+    client: { curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey },
+  };
 }
 
 export interface BenchLib {
@@ -52,8 +67,9 @@ export function open(lib: Lib, opts: { sockets?: number } = {}): BenchLib {
     };
     const release = hold(shut);
     return {
-      socket(type, o = {}) {
-        const s = ctx.socket(type, o.noDrop === true ? { xpubNoDrop: true } : {});
+      socket(type, options = {}) {
+        const { noDrop, ...rest } = options;
+        const s = ctx.socket(type, noDrop === true ? { ...rest, xpubNoDrop: true } : rest);
         socks.push(s);
         return {
           bind: (ep) => s.bind(ep),
@@ -79,8 +95,8 @@ export function open(lib: Lib, opts: { sockets?: number } = {}): BenchLib {
   };
   const release = hold(shut);
   return {
-    socket(type, o = {}) {
-      const s = new kinds[type]({ linger: 0, ...(context ? { context } : {}), ...(o.noDrop === true ? { noDrop: true } : {}) }) as zmq.Socket & {
+    socket(type, options = {}) {
+      const s = new kinds[type]({ linger: 0, ...(context ? { context } : {}), ...options }) as zmq.Socket & {
         send(m: unknown): Promise<void>;
         receive(): Promise<Buffer[]>;
         subscribe?(t: string): void;

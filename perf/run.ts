@@ -131,6 +131,29 @@ for (const subscribers of [1, 1000]) {
       : {}),
   });
 }
+// CURVE (RFC 26): every frame sealed by the sender and opened by the receiver,
+// both in this process for zocket (libzmq does it in its I/O thread).
+for (const size of [16, 65536]) {
+  specs.push({
+    group: "throughput",
+    name: "PUSH→PULL, CURVE",
+    transport: "tcp",
+    size,
+    unit: "msgs/s",
+    libs: LIBS,
+    measure: (lib) => pushPull(lib, "tcp", size, 1, true),
+    ...(size === 16 ? { target: { text: "≥ 2× zeromq.js", check: (r: { ratio: number | null }) => (r.ratio ?? 0) >= 2 } } : {}),
+  });
+}
+specs.push({
+  group: "latency",
+  name: "REQ/REP round trip, CURVE",
+  transport: "tcp",
+  size: 16,
+  unit: "µs",
+  libs: LIBS,
+  measure: (lib) => roundTrip(lib, "tcp", FULL ? 2000 : 800, true),
+});
 const BIG = 256 * 1024 * 1024;
 specs.push({
   group: "memory",

@@ -5,7 +5,7 @@
  * the fast library gets as long a measurement as the slow one (short runs are
  * all JIT tiers and GC pauses), and no pipeline drains mid-measurement.
  */
-import { bindAddress, open, type BenchSocket, type Lib } from "../peers.js";
+import { bindAddress, curveOptions, open, type BenchSocket, type Lib } from "../peers.js";
 import { countFor, seconds } from "../stats.js";
 
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS) > 0 ? Number(process.env.BENCH_SECONDS) : 0.5;
@@ -37,10 +37,12 @@ export async function stream(push: BenchSocket, pull: BenchSocket, msg: Buffer |
   }
 }
 
-export async function pushPull(lib: Lib, transport: "inproc" | "ipc" | "tcp", size: number, parts = 1): Promise<number> {
+/** `curve`: the PULL is a CURVE server, the PUSH its client (every frame sealed and opened). */
+export async function pushPull(lib: Lib, transport: "inproc" | "ipc" | "tcp", size: number, parts = 1, curve = false): Promise<number> {
   const l = open(lib);
-  const pull = l.socket("PULL");
-  const push = l.socket("PUSH");
+  const keys = curve ? curveOptions() : null;
+  const pull = l.socket("PULL", keys?.server);
+  const push = l.socket("PUSH", keys?.client);
   try {
     const ep = await pull.bind(bindAddress(transport));
     push.connect(ep);
