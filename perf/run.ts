@@ -10,6 +10,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { betweenWorkers } from "./cases/workers.js";
 import { pushPull } from "./cases/throughput.js";
+import { fanOut } from "./cases/fanout.js";
 import { roundTrip, roundTripBenchmarkJs } from "./cases/latency.js";
 import { peakMemory, twoProcesses } from "./cases/processes.js";
 import { LIBS, type Lib } from "./peers.js";
@@ -34,7 +35,8 @@ interface Spec {
   unsupported?: Partial<Record<Lib, string>>;
   runs?: number;
   measure(lib: Lib): Promise<number>;
-  target?: { text: string; check(r: { zocket: number | null; zeromq: number | null; ratio: number | null }): boolean };
+  /** `rows`: the rows measured before this one (a target may compare with another case). */
+  target?: { text: string; check(r: { zocket: number | null; zeromq: number | null; ratio: number | null }, rows: readonly Row[]): boolean };
 }
 
 const specs: Spec[] = [];
@@ -105,6 +107,53 @@ specs.push({
   libs: LIBS,
   measure: (lib) => roundTripBenchmarkJs(lib, "tcp", FULL ? 2 : 0.8),
 });
+// PUB fan-out: 1 SUB, then 1000 SUBs of which one matches; the second row's target compares it with the first.
+const FAN_OUT = "PUB fan-out, one matching";
+for (const subscribers of [1, 1000]) {
+  specs.push({
+    group: "throughput",
+    name: FAN_OUT,
+    transport: `inproc, ${subscribers} SUB${subscribers > 1 ? "s" : ""}`,
+    size: 16,
+    unit: "msgs/s",
+    libs: LIBS,
+    measure: (lib) => fanOut(lib, subscribers),
+    ...(subscribers > 1
+      ? {
+          target: {
+            text: "≥ 0.3 × zocket's 1-SUB rate",
+            check: (r: { zocket: number | null }, rows: readonly Row[]) => {
+              const one = rows.find((x) => x.name === FAN_OUT && x.transport === "inproc, 1 SUB")?.zocket ?? null;
+              return r.zocket !== null && one !== null && r.zocket >= 0.3 * one;
+            },
+          },
+        }
+      : {}),
+  });
+}
+// CURVE (RFC 26): every frame sealed by the sender and opened by the receiver,
+// both in this process for zocket (libzmq does it in its I/O thread).
+for (const size of [16, 65536]) {
+  specs.push({
+    group: "throughput",
+    name: "PUSH→PULL, CURVE",
+    transport: "tcp",
+    size,
+    unit: "msgs/s",
+    libs: LIBS,
+    measure: (lib) => pushPull(lib, "tcp", size, 1, true),
+    ...(size === 16 ? { target: { text: "≥ 2× zeromq.js", check: (r: { ratio: number | null }) => (r.ratio ?? 0) >= 2 } } : {}),
+  });
+}
+specs.push({
+  group: "latency",
+  name: "REQ/REP round trip, CURVE",
+  transport: "tcp",
+  size: 16,
+  unit: "µs",
+  libs: LIBS,
+  measure: (lib) => roundTrip(lib, "tcp", FULL ? 2000 : 800, true),
+});
 const BIG = 256 * 1024 * 1024;
 specs.push({
   group: "memory",
@@ -157,7 +206,7 @@ for (const [i, spec] of specs.entries()) {
   if (Object.keys(errors).length > 0) row.errors = errors;
   if (spec.target) {
     row.target = spec.target.text;
-    row.met = spec.target.check({ zocket, zeromq, ratio });
+    row.met = spec.target.check({ zocket, zeromq, ratio }, rows);
   }
   rows.push(row);
 }

@@ -9,3 +9,5 @@ export { ZocketError, ErrorCode } from "./errors.js";
 export type { SocketOptions, SocketOptionValues } from "./options.js";
 export type { Message, Frame } from "./msg.js";
 export type { SocketEvent, SocketEventName, SocketEvents } from "./events.js";
+export { curveKeyPair, curvePublicKey, type CurveKeyPair } from "./curve-keys.js";
+export { z85 } from "./z85.js";

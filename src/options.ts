@@ -4,6 +4,10 @@
  * Names follow zeromq.js; semantics follow libzmq's zmq_setsockopt.
  */
 import { zerr } from "./errors.js";
+import { decode as z85Decode } from "./z85.js";
+
+/** A CURVE key as given: 32 bytes, or its 40-character Z85 text (RFC 32). */
+export type CurveKey = Buffer | string;
 
 export interface SocketOptionValues {
   sendHighWaterMark: number;
@@ -29,15 +33,48 @@ export interface SocketOptionValues {
   reqCorrelate: boolean;
   xpubVerbose: boolean;
   xpubNoDrop: boolean;
+  /** PLAIN server role (ZMQ_PLAIN_SERVER): authenticate clients through ZAP. Default false. */
   plainServer: boolean;
+  /** PLAIN client user name (ZMQ_PLAIN_USERNAME), up to 255 bytes; setting it makes the socket a PLAIN client. Default null. */
   plainUsername: string | null;
+  /** PLAIN client password (ZMQ_PLAIN_PASSWORD), up to 255 bytes. Default null. */
   plainPassword: string | null;
+  /** ZAP domain (ZMQ_ZAP_DOMAIN) sent in authentication requests, up to 255 bytes. Default "". */
   zapDomain: string;
+  /**
+   * CURVE server role (ZMQ_CURVE_SERVER): the socket accepts CURVE clients
+   * (RFC 26) that know its public key; it needs `curveSecretKey`. ZAP (RFC 27,
+   * mechanism "CURVE", the client's public key as credential) decides who is
+   * admitted; with no handler bound every such client is. CURVE takes
+   * precedence over PLAIN options. Default false.
+   */
+  curveServer: boolean;
+  /**
+   * This socket's long-term CURVE public key (ZMQ_CURVE_PUBLICKEY): 32 bytes
+   * or 40 Z85 characters, read back as given. A client needs it (it must be
+   * the public half of `curveSecretKey`). Default null.
+   */
+  curvePublicKey: CurveKey | null;
+  /**
+   * This socket's long-term CURVE secret key (ZMQ_CURVE_SECRETKEY): 32 bytes
+   * or 40 Z85 characters, read back as given. Servers and clients need it.
+   * Default null.
+   */
+  curveSecretKey: CurveKey | null;
+  /**
+   * The server's long-term CURVE public key (ZMQ_CURVE_SERVERKEY): 32 bytes
+   * or 40 Z85 characters, read back as given. Setting it makes the socket a
+   * CURVE client of that server. Default null.
+   */
+  curveServerKey: CurveKey | null;
 }
 
-/** What may be passed in: like the values, but routingId may also be a string or Uint8Array. */
-export type SocketOptions = Partial<Omit<SocketOptionValues, "routingId">> & {
+/** What may be passed in: like the values, but routingId (and CURVE keys) may also be a string or Uint8Array. */
+export type SocketOptions = Partial<Omit<SocketOptionValues, "routingId" | "curvePublicKey" | "curveSecretKey" | "curveServerKey">> & {
   routingId?: Buffer | Uint8Array | string | null;
+  curvePublicKey?: Uint8Array | string | null;
+  curveSecretKey?: Uint8Array | string | null;
+  curveServerKey?: Uint8Array | string | null;
 };
 
 export type OptionName = keyof SocketOptionValues;
@@ -72,6 +109,30 @@ const routingId: Validator = (v, name) => {
   return b;
 };
 
+/** A CURVE key: null, 32 bytes (kept as a Buffer copy) or 40 Z85 characters (kept as the string). */
+const curveKey: Validator = (v, name) => {
+  if (v === null) return null;
+  if (v instanceof Uint8Array) {
+    if (v.length !== 32) throw zerr("EINVAL", `option ${name}: a CURVE key is 32 bytes (got ${v.length})`);
+    return Buffer.from(v);
+  }
+  if (typeof v === "string") {
+    if (v.length !== 40) throw zerr("EINVAL", `option ${name}: a Z85 CURVE key is 40 characters (got ${v.length})`);
+    try {
+      z85Decode(v);
+    } catch {
+      throw zerr("EINVAL", `option ${name}: not valid Z85`);
+    }
+    return v;
+  }
+  throw zerr("EINVAL", `option ${name}: expected 32 bytes or a 40-character Z85 string`);
+};
+
+/** A CURVE key option as 32 bytes (null when unset). */
+export function curveKeyBytes(key: CurveKey | null): Buffer | null {
+  return key === null ? null : typeof key === "string" ? z85Decode(key) : key;
+}
+
 const SPECS: { [K in OptionName]: { def: SocketOptionValues[K] | "context"; check: Validator } } = {
   sendHighWaterMark: { def: 1000, check: int(0) },
   receiveHighWaterMark: { def: 1000, check: int(0) },
@@ -100,6 +161,10 @@ const SPECS: { [K in OptionName]: { def: SocketOptionValues[K] | "context"; chec
   plainUsername: { def: null, check: text(true) },
   plainPassword: { def: null, check: text(true) },
   zapDomain: { def: "", check: text(false) },
+  curveServer: { def: false, check: bool },
+  curvePublicKey: { def: null, check: curveKey },
+  curveSecretKey: { def: null, check: curveKey },
+  curveServerKey: { def: null, check: curveKey },
 };
 
 export const OPTION_NAMES = Object.keys(SPECS) as OptionName[];
@@ -184,7 +249,14 @@ export function applyOptions(into: SocketOptionValues, options: unknown, where: 
 
 /** Plain-data copy that survives structured clone (for migration). */
 export function cloneOptions(o: SocketOptionValues): SocketOptionValues {
-  return { ...o, routingId: o.routingId === null ? null : Buffer.from(o.routingId) };
+  const copy = (k: CurveKey | null) => (k === null || typeof k === "string" ? k : Buffer.from(k));
+  return {
+    ...o,
+    routingId: o.routingId === null ? null : Buffer.from(o.routingId),
+    curvePublicKey: copy(o.curvePublicKey),
+    curveSecretKey: copy(o.curveSecretKey),
+    curveServerKey: copy(o.curveServerKey),
+  };
 }
 
 /** Options that arrived from another thread (a detached socket, maybe forged): every value checked again. */

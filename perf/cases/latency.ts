@@ -6,16 +6,17 @@
  *   cycle, reported beside the loop as a cross-check of the harness.
  */
 import Benchmark from "benchmark";
-import { bindAddress, open, type BenchSocket, type Lib } from "../peers.js";
+import { bindAddress, curveOptions, open, type BenchSocket, type Lib } from "../peers.js";
 import { seconds } from "../stats.js";
 
 type Transport = "inproc" | "ipc" | "tcp";
 
 /** Runs `measure` with a REQ connected to an echoing REP; closes both afterwards. */
-async function withEcho<T>(lib: Lib, transport: Transport, measure: (req: BenchSocket, msg: Buffer) => Promise<T>): Promise<T> {
+async function withEcho<T>(lib: Lib, transport: Transport, measure: (req: BenchSocket, msg: Buffer) => Promise<T>, curve = false): Promise<T> {
   const l = open(lib);
-  const rep = l.socket("REP");
-  const req = l.socket("REQ");
+  const keys = curve ? curveOptions() : null;
+  const rep = l.socket("REP", keys?.server);
+  const req = l.socket("REQ", keys?.client);
   const ep = await rep.bind(bindAddress(transport));
   req.connect(ep);
   const echo = (async () => {
@@ -38,8 +39,8 @@ async function withEcho<T>(lib: Lib, transport: Transport, measure: (req: BenchS
   }
 }
 
-/** µs per round trip over `ms` of back-to-back round trips (after a warm-up). */
-export function roundTrip(lib: Lib, transport: Transport, ms = 800): Promise<number> {
+/** µs per round trip over `ms` of back-to-back round trips (after a warm-up); `curve`: REP a CURVE server, REQ its client. */
+export function roundTrip(lib: Lib, transport: Transport, ms = 800, curve = false): Promise<number> {
   return withEcho(lib, transport, async (req, msg) => {
     let n = 0;
     const t0 = process.hrtime.bigint();
@@ -54,7 +55,7 @@ export function roundTrip(lib: Lib, transport: Transport, ms = 800): Promise<num
       if (Date.now() >= until) break;
     }
     return (seconds(t0) * 1e6) / n;
-  });
+  }, curve);
 }
 
 /** µs per round trip as benchmark.js measures it (deferred: one round trip per cycle). */

@@ -5,7 +5,7 @@
  * the fast library gets as long a measurement as the slow one (short runs are
  * all JIT tiers and GC pauses), and no pipeline drains mid-measurement.
  */
-import { bindAddress, open, type BenchSocket, type Lib } from "../peers.js";
+import { bindAddress, curveOptions, open, type BenchSocket, type Lib } from "../peers.js";
 import { countFor, seconds } from "../stats.js";
 
 const MIN_SECONDS = Number(process.env.BENCH_SECONDS) > 0 ? Number(process.env.BENCH_SECONDS) : 0.5;
@@ -16,7 +16,7 @@ const MIN_SECONDS = Number(process.env.BENCH_SECONDS) > 0 ? Number(process.env.B
  * send may wait for room): closing the sockets ends it, and messages still in
  * flight are discarded (linger 0).
  */
-async function stream(push: BenchSocket, pull: BenchSocket, msg: Buffer | Buffer[], warm: number, secs: number): Promise<number> {
+export async function stream(push: BenchSocket, pull: BenchSocket, msg: Buffer | Buffer[], warm: number, secs: number): Promise<number> {
   let stop = false;
   void (async () => {
     while (!stop) await push.send(msg);
@@ -37,10 +37,12 @@ async function stream(push: BenchSocket, pull: BenchSocket, msg: Buffer | Buffer
   }
 }
 
-export async function pushPull(lib: Lib, transport: "inproc" | "ipc" | "tcp", size: number, parts = 1): Promise<number> {
+/** `curve`: the PULL is a CURVE server, the PUSH its client (every frame sealed and opened). */
+export async function pushPull(lib: Lib, transport: "inproc" | "ipc" | "tcp", size: number, parts = 1, curve = false): Promise<number> {
   const l = open(lib);
-  const pull = l.socket("PULL");
-  const push = l.socket("PUSH");
+  const keys = curve ? curveOptions() : null;
+  const pull = l.socket("PULL", keys?.server);
+  const push = l.socket("PUSH", keys?.client);
   try {
     const ep = await pull.bind(bindAddress(transport));
     push.connect(ep);

@@ -1,8 +1,10 @@
 /**
  * PUB, XPUB, SUB, XSUB (RFC 29). Subscriptions travel upstream as messages
- * whose first byte is 1 (subscribe) or 0 (cancel) followed by the topic; the
- * publishing side keeps a per-peer prefix set and sends each message only to
- * peers with a matching prefix, dropping it for peers at their high-water mark.
+ * whose first byte is 1 (subscribe) or 0 (cancel) followed by the topic. The
+ * publishing side keeps one mtrie (prefix → pipes) for all its subscribers,
+ * matches each message's first frame once and writes to the pipes found
+ * through its dist, dropping the message for those at their high-water mark
+ * (libzmq's xpub_t with mtrie_t and dist_t).
  */
 import { zerr } from "../errors.js";
 import type { Msg } from "../msg.js";
@@ -10,24 +12,27 @@ import type { Pipe } from "../pipe/pipe.js";
 import { Deque } from "../util/deque.js";
 import { SocketBase } from "./socket-base.js";
 import { FairQueue } from "./fq.js";
+import { Dist } from "./dist.js";
+import { MTrie, RmResult } from "./mtrie.js";
 import { SubscriptionTrie, type TrieEntry } from "./trie.js";
 import { packBatch, unpackAll } from "../pipe/batch.js";
 
 import { subscriptionMessage } from "../msg.js";
 export { subscriptionMessage };
 
-/** XPUB's migrating state: queued upstream messages, and each pipe's subscriptions by pipe index. */
+/** XPUB's migrating state: queued upstream messages, and each topic with its pipes by index in `pipes`. */
 interface XPubState {
   upstream: ArrayBuffer | null;
-  subs: [pipe: number, entries: TrieEntry[]][];
+  subs: [topic: Uint8Array, pipes: number[]][];
 }
 
+/** mtrie.match's callback: no closure per message. */
+const markAsMatching = (pipe: Pipe, dist: Dist): void => dist.match(pipe);
+
 export class XPubSocket extends SocketBase {
-  protected readonly dist: Pipe[] = [];
-  /** Each subscriber's subscriptions (libzmq keeps these in the socket too). */
-  private readonly subs = new Map<Pipe, SubscriptionTrie>();
-  /** How many peers hold each topic (latin1 key), to report first/last only. */
-  private readonly topicPeers = new Map<string, number>();
+  protected readonly dist = new Dist();
+  /** Every subscriber's subscriptions: prefix → the pipes holding it. */
+  private readonly subscriptions = new MTrie<Pipe>();
   /** Subscription (and other upstream) messages waiting for the application. */
   private readonly upstream = new Deque<Msg>();
 
@@ -37,23 +42,15 @@ export class XPubSocket extends SocketBase {
   }
 
   protected xattach(pipe: Pipe, revived: boolean): void {
-    this.subs.set(pipe, new SubscriptionTrie());
-    this.dist.push(pipe);
+    this.dist.attach(pipe);
     // A revived pipe's subscriptions come with xthaw, before what it has queued since.
     if (!revived) this.readSubscriptions(pipe);
   }
 
   protected xterminated(pipe: Pipe): void {
-    const i = this.dist.indexOf(pipe);
-    if (i >= 0) this.dist.splice(i, 1);
-    const subs = this.subs.get(pipe);
-    this.subs.delete(pipe);
-    // A departing subscriber's subscriptions are cancelled.
-    if (subs !== undefined) {
-      for (const e of subs.entries()) {
-        if (this.countTopic(e.topic, -1) === 0) this.report(false, e.topic);
-      }
-    }
+    this.dist.terminated(pipe);
+    // A departing subscriber's subscriptions are cancelled; reported when it held a topic last.
+    this.subscriptions.rmPipe(pipe, (topic) => this.report(false, topic));
   }
 
   protected override xreadActivated(pipe: Pipe): void {
@@ -61,29 +58,17 @@ export class XPubSocket extends SocketBase {
     this.pump();
   }
 
-  private countTopic(topic: Uint8Array, delta: number): number {
-    const key = Buffer.from(topic.buffer, topic.byteOffset, topic.byteLength).toString("latin1");
-    const n = (this.topicPeers.get(key) ?? 0) + delta;
-    if (n <= 0) this.topicPeers.delete(key);
-    else this.topicPeers.set(key, n);
-    return n;
-  }
-
   private readSubscriptions(pipe: Pipe): void {
-    const subs = this.subs.get(pipe);
-    if (subs === undefined) return;
+    if (!this.dist.has(pipe)) return;
     for (let msg = pipe.read(); msg !== null; msg = pipe.read()) {
       const first = msg[0]!;
       if (msg.length === 1 && first.length > 0 && (first[0] === 1 || first[0] === 0)) {
         const topic = first.subarray(1);
         if (first[0] === 1) {
-          const isNew = !subs.has(topic);
-          if (isNew) subs.add(topic);
-          const firstPeer = isNew && this.countTopic(topic, +1) === 1;
+          const firstPeer = this.subscriptions.add(topic, pipe);
           if (firstPeer || this.options.xpubVerbose) this.report(true, topic);
-        } else if (subs.has(topic)) {
-          subs.removeAll(topic);
-          if (this.countTopic(topic, -1) === 0) this.report(false, topic);
+        } else if (this.subscriptions.rm(topic, pipe) === RmResult.lastValueRemoved) {
+          this.report(false, topic);
         }
       } else {
         // XSUB may send other messages upstream; XPUB hands them to the application.
@@ -93,7 +78,10 @@ export class XPubSocket extends SocketBase {
   }
 
   protected report(subscribe: boolean, topic: Uint8Array): void {
-    this.passUpstream([Buffer.concat([Buffer.from([subscribe ? 1 : 0]), topic])]);
+    const m = Buffer.allocUnsafe(topic.length + 1);
+    m[0] = subscribe ? 1 : 0;
+    m.set(topic, 1);
+    this.passUpstream([m]);
   }
 
   protected passUpstream(msg: Msg): void {
@@ -101,12 +89,15 @@ export class XPubSocket extends SocketBase {
   }
 
   protected xsend(msg: Msg): boolean {
-    const first = msg[0]!;
-    if (this.options.xpubNoDrop) {
-      // No drop: wait until every matching subscriber has room.
-      for (const p of this.dist) if (this.subs.get(p)?.matches(first) === true && !p.checkWrite()) return false;
+    // Match once on the first frame, then write to the pipes found.
+    this.subscriptions.match(msg[0]!, markAsMatching, this.dist);
+    // No drop: wait until every matching subscriber has room.
+    if (this.options.xpubNoDrop && !this.dist.checkHwm()) {
+      this.dist.unmatch();
+      return false;
     }
-    for (const p of this.dist) if (this.subs.get(p)?.matches(first) === true) p.write(msg);
+    this.dist.sendToMatching(msg);
+    this.dist.unmatch();
     return true;
   }
 
@@ -116,22 +107,29 @@ export class XPubSocket extends SocketBase {
 
   protected override xfreeze(): XPubState {
     const q = this.upstream.toArray();
+    const at = new Map(this.pipes.map((p, i) => [p, i]));
     const subs: XPubState["subs"] = [];
-    for (const [pipe, trie] of this.subs) subs.push([this.pipes.indexOf(pipe), trie.entries()]);
+    for (const e of this.subscriptions.entries()) {
+      const pipes = e.pipes.map((p) => at.get(p) ?? -1).filter((i) => i >= 0);
+      if (pipes.length > 0) subs.push([e.topic, pipes]);
+    }
     return { upstream: q.length > 0 ? packBatch(q).buf : null, subs };
   }
 
   protected override xthaw(state: unknown): void {
     const s = state as Partial<XPubState> | null;
     if (s?.upstream instanceof ArrayBuffer) for (const m of unpackAll(s.upstream)) this.upstream.push(m);
-    for (const [index, entries] of Array.isArray(s?.subs) ? s.subs : []) {
-      const pipe = this.pipes[index];
-      if (pipe === undefined || !this.subs.has(pipe) || !isTrieEntries(entries)) continue;
-      this.subs.set(pipe, SubscriptionTrie.fromEntries(entries));
-      for (const e of entries) this.countTopic(e.topic, +1);
+    for (const entry of Array.isArray(s?.subs) ? (s.subs as unknown[]) : []) {
+      if (!Array.isArray(entry)) continue;
+      const [topic, pipes] = entry as unknown[];
+      if (!(topic instanceof Uint8Array) || !Array.isArray(pipes)) continue;
+      for (const index of pipes) {
+        const pipe = Number.isInteger(index) ? this.pipes[index as number] : undefined;
+        if (pipe !== undefined && this.dist.has(pipe)) this.subscriptions.add(topic, pipe);
+      }
     }
     // What the subscribers sent since the socket left its old thread.
-    for (const p of this.dist) this.readSubscriptions(p);
+    for (const p of this.dist.all()) this.readSubscriptions(p);
   }
 }
 

@@ -10,7 +10,7 @@ import { zerr } from "../errors.js";
 import type { Msg } from "../msg.js";
 import type { EndInfo, Pipe, PipeSink } from "../pipe/pipe.js";
 import type { SocketEvent } from "../events.js";
-import type { SocketOptionValues } from "../options.js";
+import { curveKeyBytes, type SocketOptionValues } from "../options.js";
 import type { SocketTypeName } from "../socket-type.js";
 import { isErrorCode } from "../protocols.js";
 import { subscriptionMessage } from "../msg.js";
@@ -52,6 +52,8 @@ export class Session implements PipeSink {
   private handshakes = 0;
   /** The engine of the current stream reported its failure (no second event when the stream then closes). */
   private engineFailed = false;
+  /** That failure, when it came after the handshake: the disconnect it causes carries it. */
+  private engineError: EngineError | null = null;
   /** Why the current stream failed, if it did (a reset, a broken pipe). */
   private streamError: Error | null = null;
 
@@ -111,18 +113,26 @@ export class Session implements PipeSink {
   attachStream(stream: net.Socket, asAccepted: boolean): void {
     this.stream = stream;
     this.engineFailed = false;
+    this.engineError = null;
     this.streamError = null;
     stream.setNoDelay(true);
     const o = this.socket.options;
+    // CURVE when either CURVE role is set (it wins over PLAIN options), else PLAIN, else NULL.
+    const curve = o.curveServer || o.curveServerKey !== null;
+    const plain = !curve && (o.plainServer || o.plainUsername !== null);
+    const asServer = curve ? o.curveServer : plain && o.plainServer;
     const engine = new ZmtpConnection(
       {
         socketType: this.socket.type,
         routingId: o.routingId ?? Buffer.alloc(0),
-        asServer: o.plainServer,
-        mechanism: o.plainServer || o.plainUsername !== null ? "PLAIN" : "NULL",
+        asServer,
+        mechanism: curve ? "CURVE" : plain ? "PLAIN" : "NULL",
         plainUsername: o.plainUsername ?? "",
         plainPassword: o.plainPassword ?? "",
-        zapAuthenticate: o.plainServer ? this.socket.zap.authenticator(o.routingId, stream.remoteAddress ?? "", o.zapDomain) : undefined,
+        curvePublicKey: curveKeyBytes(o.curvePublicKey),
+        curveSecretKey: curveKeyBytes(o.curveSecretKey),
+        curveServerKey: curveKeyBytes(o.curveServerKey),
+        zapAuthenticate: asServer ? this.socket.zap.authenticator(o.routingId, stream.remoteAddress ?? "", o.zapDomain) : undefined,
         maxMessageSize: o.maxMessageSize,
         heartbeatInterval: o.heartbeatInterval,
         heartbeatTimeout: o.heartbeatTimeout,
@@ -184,6 +194,7 @@ export class Session implements PipeSink {
   private onEngineError(err: EngineError): void {
     const kind = err.kind === "auth" ? "auth" : err.kind === "other" ? "other" : "protocol";
     this.engineFailed = true;
+    if (this.ready) this.engineError = err;
     if (!this.ready) this.socket.emit({ type: "handshake:error", address: this.endpoint, error: err, reason: kind });
     // A protocol or auth failure is final for this peer: no reconnect (libzmq).
     if (kind !== "other") this.stopped = this.address !== null ? true : this.stopped;
@@ -207,12 +218,9 @@ export class Session implements PipeSink {
     this.engine = null;
     this.stream = null;
     if (wasReady) {
-      const cause = this.streamError;
-      this.socket.emit(
-        cause === null
-          ? { type: "disconnect", address: this.endpoint }
-          : { type: "disconnect", address: this.endpoint, error: lostConnection(cause) },
-      );
+      // A protocol error after the handshake (a forged CURVE box, a bad frame) says why; else the stream's error, if any.
+      const cause = this.engineError ?? (this.streamError === null ? null : lostConnection(this.streamError));
+      this.socket.emit(cause === null ? { type: "disconnect", address: this.endpoint } : { type: "disconnect", address: this.endpoint, error: cause });
     }
     if (asAccepted || this.socket.options.immediate || this.stopped) {
       // The queue of an accepted connection dies with it (as does an immediate one's):

@@ -1,10 +1,11 @@
 /**
- * The ZAP client (RFC 27) of one thread: PLAIN servers in this thread ask the
+ * The ZAP client (RFC 27) of one thread: PLAIN and CURVE servers in this thread ask the
  * handler bound at inproc://zeromq.zap.01 in the same context. One client per
  * thread, reused for every handshake: it keeps one pipe to the handler (as a
  * DEALER would) and matches replies to requests by their request id. With no
- * handler bound the request fails, and the handshake is refused, as libzmq
- * does.
+ * handler bound the reply says so (`unbound`): PLAIN then refuses the
+ * handshake and CURVE admits, as libzmq does. A bound handler that does not
+ * answer in time refuses.
  */
 import { EMPTY_FRAME, type Msg } from "../msg.js";
 import type { Pipe, PipeSink } from "../pipe/pipe.js";
@@ -64,6 +65,9 @@ export class ZapClient implements PipeSink {
    */
   authenticator(routingId: Buffer | null, address: string, domain: string): (req: ZapRequest) => Promise<ZapReply> {
     return async (req) => {
+      if (this.closed || this.thread.terminated || !(await this.thread.isInprocBound(ZAP_ENDPOINT))) {
+        return { statusCode: "500", statusText: "no ZAP handler", userId: "", unbound: true };
+      }
       const id = String(this.nextId++);
       const request: Msg = [
         Buffer.from("1.0"),
@@ -76,14 +80,14 @@ export class ZapClient implements PipeSink {
         ...req.credentials.map((c) => Buffer.from(c)),
       ];
       const reply = await this.exchange(id, request);
-      if (reply === null) return { statusCode: "500", statusText: "no ZAP handler", userId: "" };
+      if (reply === null) return { statusCode: "500", statusText: "the ZAP handler did not answer", userId: "" };
       return checkReply(reply, id);
     };
   }
 
-  /** One request/reply with the handler; null if none is bound, or it does not answer in time. */
+  /** One request/reply with the handler; null if it goes away or does not answer in time. */
   private async exchange(id: string, request: Msg): Promise<Msg | null> {
-    if (this.closed || this.thread.terminated || !(await this.thread.isInprocBound(ZAP_ENDPOINT))) return null;
+    if (this.closed) return null;
     const pipe = this.connected();
     return new Promise<Msg | null>((resolve) => {
       const timer = setTimeout(() => {

@@ -28,6 +28,16 @@ export function encodeCommand(name: string, data?: Uint8Array): Buffer {
   return frame;
 }
 
+/** A command's body alone (name length, name, data), for the encoder to frame (and seal, after a CURVE handshake). */
+export function commandBody(name: string, data?: Uint8Array): Buffer {
+  const nameLen = Buffer.byteLength(name, "latin1");
+  const body = Buffer.allocUnsafe(1 + nameLen + (data?.length ?? 0));
+  body[0] = nameLen;
+  body.write(name, 1, "latin1");
+  if (data !== undefined) body.set(data, 1 + nameLen);
+  return body;
+}
+
 /** Splits a command body into name and data; null if the name length overruns the body. */
 export function parseCommand(body: Buffer): Command | null {
   if (body.length < 1) return null;
@@ -85,16 +95,29 @@ export function parseMetadata(data: Buffer): Metadata | string {
 
 /** PING: u16 TTL in tenths of a second, then up to 16 bytes of context. */
 export function encodePing(ttlMs: number, context: Uint8Array = EMPTY): Buffer {
+  return encodeCommand("PING", pingData(ttlMs, context));
+}
+
+/** A PING's body, for the encoder. */
+export function pingBody(ttlMs: number, context: Uint8Array = EMPTY): Buffer {
+  return commandBody("PING", pingData(ttlMs, context));
+}
+
+function pingData(ttlMs: number, context: Uint8Array): Buffer {
   const data = Buffer.allocUnsafe(2 + context.length);
   data.writeUInt16BE(Math.min(0xffff, Math.floor(ttlMs / 100)), 0);
   data.set(context, 2);
-  return encodeCommand("PING", data);
+  return data;
 }
 
 /** ERROR: u8 reason length, reason. */
 export function encodeError(reason: string): Buffer {
+  return encodeCommand("ERROR", errorData(reason));
+}
+
+export function errorData(reason: string): Buffer {
   const text = Buffer.from(reason.slice(0, 255), "latin1");
-  return encodeCommand("ERROR", Buffer.concat([Buffer.from([text.length]), text]));
+  return Buffer.concat([Buffer.from([text.length]), text]);
 }
 
 export function parseError(data: Buffer): string {

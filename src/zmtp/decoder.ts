@@ -8,6 +8,7 @@ import { constants } from "node:buffer";
 import { ChunkQueue } from "./chunks.js";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./commands.js";
 import { GREETING_SIZE, checkGreetingPrefix, parseGreeting, type PeerGreeting } from "./greeting.js";
+import type { FrameTransform } from "./transform.js";
 
 export type FailureKind = "protocol" | "auth" | "size" | "other";
 
@@ -66,6 +67,11 @@ export class Decoder {
   paused = false;
   /** After the handshake: data frames allowed, command size unbounded (within maxMessageSize). */
   handshaken = false;
+  /**
+   * Set after a handshake that seals frames (CURVE): every frame on the wire
+   * is opened first, and what it carries is framed as if it had arrived as is.
+   */
+  transform: FrameTransform | null = null;
 
   constructor(
     private readonly handler: DecoderHandler,
@@ -164,26 +170,59 @@ export class Decoder {
   /** The frame size is known: check it against the limits and go on to the body. */
   private sized(size: number): boolean {
     const command = (this.flags & FLAG_COMMAND) !== 0;
+    const t = this.transform;
     if (command) {
       if (!this.handshaken && size > MAX_HANDSHAKE_COMMAND) return this.fail("protocol", "oversized handshake command");
-      if (this.frames.length > 0) return this.fail("protocol", "command inside a multipart message");
+      if (t === null && this.frames.length > 0) return this.fail("protocol", "command inside a multipart message");
     } else if (!this.handshaken) {
       return this.fail("protocol", "message frame before the handshake completed");
     }
     // A size no buffer can hold is hostile whatever maxMessageSize says.
     if (size > constants.MAX_LENGTH) return this.fail("size", "frame larger than the largest possible buffer");
     const max = this.maxMessageSize;
-    const cost = this.frames.length > 0 ? size + FRAME_COST : size;
-    if (max >= 0 && (command ? size : this.messageBytes + cost) > max) {
-      return this.fail("size", `message larger than maxMessageSize (${max} bytes)`);
+    // Handshake commands have their own bound (MAX_HANDSHAKE_COMMAND): a CURVE
+    // INITIATE is bigger than a small maxMessageSize and must still pass.
+    if (max >= 0 && this.handshaken) {
+      // A sealed frame is checked here against the limit plus its overhead, and what it carries once opened.
+      const over = t !== null ? size > max + t.overhead : (command ? size : this.messageBytes + this.cost(size)) > max;
+      if (over) return this.tooBig(max);
     }
     this.size = size;
     this.state = BODY;
     return true;
   }
 
+  /** What a frame of `size` bytes adds to the message being assembled. */
+  private cost(size: number): number {
+    return this.frames.length > 0 ? size + FRAME_COST : size;
+  }
+
+  private tooBig(max: number): false {
+    return this.fail("size", `message larger than maxMessageSize (${max} bytes)`);
+  }
+
   private frame(body: Buffer): void {
-    const flags = this.flags;
+    let flags = this.flags;
+    const t = this.transform;
+    if (t !== null) {
+      const inner = t.open(body, flags);
+      if (inner === null) {
+        this.fail("protocol", t.error);
+        return;
+      }
+      body = inner;
+      flags = t.flags;
+      const command = (flags & FLAG_COMMAND) !== 0;
+      if (command && (this.frames.length > 0 || (flags & FLAG_MORE) !== 0)) {
+        this.fail("protocol", "command inside a multipart message");
+        return;
+      }
+      const max = this.maxMessageSize;
+      if (max >= 0 && (command ? body.length : this.messageBytes + this.cost(body.length)) > max) {
+        this.tooBig(max);
+        return;
+      }
+    }
     if ((flags & FLAG_COMMAND) !== 0) {
       this.handler.command(body);
       return;

@@ -6,12 +6,13 @@
  * written to the stream in one go (writev when corked).
  */
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./commands.js";
+import type { FrameTransform, FrameWriter } from "./transform.js";
 
 /** Bodies above this are queued by reference instead of being copied into the slab. */
 const COPY_LIMIT = 8 * 1024;
 const SLAB_SIZE = 64 * 1024;
 
-export class FrameEncoder {
+export class FrameEncoder implements FrameWriter {
   private slab = Buffer.allocUnsafe(SLAB_SIZE);
   /** Start of the bytes not yet handed out, and the write position. */
   private start = 0;
@@ -19,6 +20,10 @@ export class FrameEncoder {
   private pending: Buffer[] = [];
   /** Bytes written since the last take(). */
   bytes = 0;
+  /** Set after a handshake that seals frames (CURVE): every frame then goes through it. */
+  transform: FrameTransform | null = null;
+  /** Where the body of the frame reserve() made room for starts. */
+  at = 0;
 
   /** Frames of one message (all but the last with MORE). */
   message(frames: readonly Buffer[]): void {
@@ -26,7 +31,7 @@ export class FrameEncoder {
     for (let i = 0; i <= last; i++) this.frame(frames[i]!, i < last ? FLAG_MORE : 0);
   }
 
-  /** A pre-encoded frame (commands): copied into the slab or queued. */
+  /** A pre-encoded frame (handshake commands): copied into the slab or queued, never transformed. */
   raw(frame: Buffer): void {
     if (frame.length > COPY_LIMIT) {
       this.cut();
@@ -44,26 +49,17 @@ export class FrameEncoder {
   }
 
   private frame(body: Buffer, flags: number): void {
-    const n = body.length;
-    const long = n > 255;
-    const header = long ? 9 : 2;
-    const copy = n <= COPY_LIMIT;
-    this.room(copy ? header + n : header);
-    const s = this.slab;
-    let p = this.pos;
-    if (long) {
-      s[p] = flags | FLAG_LONG;
-      // Sizes fit in 53 bits; write the high and low words.
-      s.writeUInt32BE(Math.floor(n / 0x100000000), p + 1);
-      s.writeUInt32BE(n >>> 0, p + 5);
-      p += 9;
-    } else {
-      s[p] = flags;
-      s[p + 1] = n;
-      p += 2;
+    if (this.transform !== null) {
+      this.transform.seal(this, body, flags);
+      return;
     }
+    const n = body.length;
+    const copy = n <= COPY_LIMIT;
+    const header = n > 255 ? 9 : 2;
+    this.room(copy ? header + n : header);
+    const p = this.header(flags, n);
     if (copy) {
-      if (n > 0) body.copy(s, p);
+      if (n > 0) body.copy(this.slab, p);
       this.pos = p + n;
     } else {
       this.pos = p;
@@ -71,6 +67,45 @@ export class FrameEncoder {
       this.pending.push(body);
     }
     this.bytes += header + n;
+  }
+
+  /**
+   * Room for a frame of `n` body bytes that the caller fills in (a sealed
+   * frame): the header goes into the slab, the body into the slab after it
+   * when small, else into a buffer of its own queued after the header.
+   */
+  reserve(flags: number, n: number): Buffer {
+    const header = n > 255 ? 9 : 2;
+    this.bytes += header + n;
+    if (n <= COPY_LIMIT) {
+      this.room(header + n);
+      this.at = this.header(flags, n);
+      this.pos = this.at + n;
+      return this.slab;
+    }
+    this.room(header);
+    this.pos = this.header(flags, n);
+    this.cut();
+    const body = Buffer.allocUnsafe(n);
+    this.pending.push(body);
+    this.at = 0;
+    return body;
+  }
+
+  /** Writes a frame header at the write position (room checked); returns where the body starts. */
+  private header(flags: number, n: number): number {
+    const s = this.slab;
+    const p = this.pos;
+    if (n > 255) {
+      s[p] = flags | FLAG_LONG;
+      // Sizes fit in 53 bits; write the high and low words.
+      s.writeUInt32BE(Math.floor(n / 0x100000000), p + 1);
+      s.writeUInt32BE(n >>> 0, p + 5);
+      return p + 9;
+    }
+    s[p] = flags;
+    s[p + 1] = n;
+    return p + 2;
   }
 
   /** Everything written since the last take, in order; [] when nothing. */

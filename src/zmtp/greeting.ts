@@ -5,7 +5,7 @@
  */
 export const GREETING_SIZE = 64;
 
-export type MechanismName = "NULL" | "PLAIN";
+export type MechanismName = "NULL" | "PLAIN" | "CURVE";
 
 export interface PeerGreeting {
   major: number;

@@ -4,6 +4,7 @@
  * one command at a time; it talks to its connection through MechanismHost.
  */
 import type { FailureKind } from "./decoder.js";
+import type { FrameTransform } from "./transform.js";
 import { encodeCommand, parseError, parseMetadata, type Metadata } from "./commands.js";
 
 export interface ZapRequest {
@@ -15,6 +16,8 @@ export interface ZapReply {
   statusCode: string;
   statusText: string;
   userId: string;
+  /** Set when no handler is bound at all (a CURVE server then admits the client, as libzmq does). */
+  unbound?: true;
 }
 
 export interface MechanismHost {
@@ -22,8 +25,11 @@ export interface MechanismHost {
   sendCommand(frame: Buffer): void;
   /** Our READY/INITIATE properties (Socket-Type, Identity). */
   metadata(): Buffer;
-  /** The handshake is done; the peer's properties. */
-  established(props: Metadata, userId: string): void;
+  /**
+   * The handshake is done; the peer's properties. A mechanism that seals
+   * frames (CURVE) hands over the transform that does it.
+   */
+  established(props: Metadata, userId: string, transform?: FrameTransform | null): void;
   failed(kind: FailureKind, reason: string): void;
   /** Stop/restart handing us commands (while an async ZAP request is out). */
   pause(): void;

@@ -8,12 +8,14 @@
 import { zerr, type ErrorCode, type ZocketError } from "../errors.js";
 import type { SocketTypeName } from "../socket-type.js";
 import { isCompatible, isSocketType } from "../socket-type.js";
-import { encodeCommand, encodeError, encodeMetadata, encodePing, parseCommand, type Metadata } from "./commands.js";
+import { commandBody, encodeMetadata, errorData, parseCommand, pingBody, type Metadata } from "./commands.js";
+import { CurveClient, CurveServer } from "./curve.js";
 import { Decoder, type DecoderHandler, type FailureKind, type RunResult } from "./decoder.js";
 import { FrameEncoder } from "./encoder.js";
 import { encodeGreeting, type MechanismName, type PeerGreeting } from "./greeting.js";
 import { NullMechanism, type Mechanism, type MechanismHost } from "./mechanism.js";
 import { PlainClient, PlainServer, type Authenticate } from "./plain.js";
+import type { FrameTransform } from "./transform.js";
 
 export interface ZmtpOptions {
   socketType: SocketTypeName;
@@ -22,6 +24,10 @@ export interface ZmtpOptions {
   asServer: boolean;
   plainUsername: string;
   plainPassword: string;
+  /** CURVE keys, 32 bytes each: ours (both halves) and, for a client, the server's public key. */
+  curvePublicKey?: Buffer | null | undefined;
+  curveSecretKey?: Buffer | null | undefined;
+  curveServerKey?: Buffer | null | undefined;
   zapAuthenticate?: Authenticate | undefined;
   maxMessageSize: number;
   heartbeatInterval: number;
@@ -224,13 +230,22 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     // The as-server flag is not checked: libzmq 4.3 sends 0 there even from a PLAIN
     // server; the roles show in the commands (HELLO from a server is a protocol error).
     this.peerMinor = g.minor;
-    this.mechanism =
-      o.mechanism === "NULL"
-        ? new NullMechanism(this)
-        : o.asServer
-          ? new PlainServer(this, o.zapAuthenticate)
-          : new PlainClient(this, o.plainUsername, o.plainPassword);
+    this.mechanism = this.createMechanism();
     this.mechanism.start();
+  }
+
+  private createMechanism(): Mechanism {
+    const o = this.opts;
+    switch (o.mechanism) {
+      case "NULL":
+        return new NullMechanism(this);
+      case "PLAIN":
+        return o.asServer ? new PlainServer(this, o.zapAuthenticate) : new PlainClient(this, o.plainUsername, o.plainPassword);
+      case "CURVE":
+        return o.asServer
+          ? new CurveServer(this, o.curveSecretKey ?? null, o.zapAuthenticate)
+          : new CurveClient(this, o.curvePublicKey ?? null, o.curveSecretKey ?? null, o.curveServerKey ?? null);
+    }
   }
 
   command(body: Buffer): void {
@@ -281,11 +296,15 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     return encodeMetadata(props);
   }
 
-  established(props: Metadata, userId: string): void {
+  established(props: Metadata, userId: string, transform: FrameTransform | null = null): void {
+    if (this.closed) return;
+    // From here on every frame, both ways, goes through the mechanism's transform (CURVE seals them).
+    this.encoder.transform = transform;
+    this.decoder.transform = transform;
     const type = props.get("socket-type")?.toString("latin1");
     if (type === undefined || !isSocketType(type)) return this.failed("protocol", "peer sent no valid Socket-Type");
     if (!isCompatible(this.opts.socketType, type)) {
-      this.sendCommand(encodeError("Invalid socket type"));
+      this.encoder.command(commandBody("ERROR", errorData("Invalid socket type")));
       return this.failed("protocol", `incompatible peer: ${this.opts.socketType} cannot talk to ${type}`);
     }
     const identity = props.get("identity");
@@ -321,7 +340,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
   }
 
   private sendPing(): void {
-    this.encoder.raw(encodePing(this.opts.heartbeatTimeToLive));
+    this.encoder.command(pingBody(this.opts.heartbeatTimeToLive));
     this.flush();
     const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : this.opts.heartbeatInterval;
     if (this.timeoutTimer !== null || timeout <= 0) return;
@@ -351,7 +370,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     const context = this.pendingPong;
     if (context === null || this.closed || this.sink.backlogged?.() === true) return;
     this.pendingPong = null;
-    this.encoder.raw(encodeCommand("PONG", context));
+    this.encoder.command(commandBody("PONG", context));
     this.flush();
   }
 

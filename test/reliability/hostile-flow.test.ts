@@ -210,7 +210,7 @@ describe("hostile peers cannot make zocket buffer", function () {
         }
         clearInterval(timer);
         reading = false;
-        await quiet.send(Buffer.alloc(8)); // wakes the reader if it waits
+        await quiet.send(Buffer.alloc(9)); // wakes the reader if it waits (not a timed message: 9 bytes)
         await Promise.race([reader, sleep(1000)]);
       } finally {
         reading = false;

@@ -7,13 +7,15 @@ export class ChildPeer {
   private lines: string[] = [];
   private waiters: { match: (l: string) => boolean; resolve: (l: string) => void }[] = [];
 
-  constructor(fixture: string, args: string[], opts: { ulimit?: number } = {}) {
+  /** `nodeArgs`: options for node itself (--expose-gc, --max-old-space-size=…). */
+  constructor(fixture: string, args: string[], opts: { ulimit?: number; nodeArgs?: string[] } = {}) {
     const script = fileURLToPath(new URL(`../fixtures/${fixture}.js`, import.meta.url));
-    const cmd = [process.execPath, script, ...args].map((a) => `'${a}'`).join(" ");
+    const argv = [...(opts.nodeArgs ?? []), script, ...args];
+    const cmd = [process.execPath, ...argv].map((a) => `'${a}'`).join(" ");
     this.proc =
       opts.ulimit !== undefined
         ? spawn("sh", ["-c", `ulimit -n ${opts.ulimit} && exec ${cmd}`], { stdio: ["pipe", "pipe", "inherit"] })
-        : spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "inherit"] });
+        : spawn(process.execPath, argv, { stdio: ["pipe", "pipe", "inherit"] });
     let rest = "";
     this.proc.stdout!.setEncoding("utf8");
     this.proc.stdout!.on("data", (chunk: string) => {

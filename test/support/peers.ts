@@ -3,13 +3,15 @@
  * interop scenarios run with either library on either side.
  */
 import * as zmq from "zeromq";
-import { Context, type SocketType, type SocketOptions } from "../../src/index.js";
+import { Context, type Socket, type SocketType, type SocketOptions } from "../../src/index.js";
 
 export type Lib = "zocket" | "libzmq";
 export type Bytes = string | Buffer;
 
 export interface Peer {
   readonly lib: Lib;
+  /** The zocket socket itself (zocket peers only). */
+  readonly socket?: Socket;
   bind(endpoint: string): Promise<string>;
   connect(endpoint: string): void;
   send(frames: Bytes | Bytes[]): Promise<void>;
@@ -42,6 +44,7 @@ export function zocketPeer(ctx: Context, type: SocketType, options: SocketOption
   const s = ctx.socket(type, options);
   return {
     lib: "zocket",
+    socket: s,
     bind: (ep) => s.bind(ep),
     connect: (ep) => s.connect(ep),
     send: (f) => s.send(f),

@@ -182,7 +182,8 @@ export function referenceDecode(b: Buffer, maxMessageSize: number): { messages: 
       if (!ready && size > 65536) return fail;
       if (frames.length > 0) return fail;
     } else if (!ready) return fail;
-    if (maxMessageSize >= 0 && (command ? size : bytes + size) > maxMessageSize) return fail;
+    // Handshake commands are bounded by the 64 KiB above, not by maxMessageSize.
+    if (maxMessageSize >= 0 && ready && (command ? size : bytes + size) > maxMessageSize) return fail;
     if (at + size > b.length) break;
     const body = b.subarray(at, at + size);
     at += size;
