@@ -22,6 +22,16 @@ export interface CliSocket extends AsyncIterable<Buffer[]> {
   linger: number;
 }
 
+/**
+ * ctx.socket() for a type known only at run time. The cast: ctx.socket() may
+ * type its result (and its options) per socket type, which a run-time value
+ * cannot select; the tool checks what a type can do itself (args.ts).
+ */
+function socketOf(ctx: Context, type: SocketType, options: SocketOptions): CliSocket {
+  const open = ctx.socket.bind(ctx) as unknown as (type: SocketType, options: SocketOptions) => CliSocket;
+  return open(type, options);
+}
+
 /** Where the tool reports what is not a message (stderr). */
 export type Log = (line: string) => void;
 
@@ -49,8 +59,7 @@ export async function openSocket(ctx: Context, spec: SocketSpec, config: Config,
   const options: SocketOptions = spec.label === "" ? securityOptions(config, log) : {};
   if (config.linger !== null) options.linger = config.linger;
   if (config.identity !== null) options.routingId = config.identity;
-  // The cast: ctx.socket() may type its result per socket type, and this type is a run-time value.
-  const sock = ctx.socket(spec.type, options) as unknown as CliSocket;
+  const sock = socketOf(ctx, spec.type, options);
   try {
     if (config.monitor) monitor(sock, spec.label, log);
     if (spec.type === "SUB" || spec.type === "XSUB") {
@@ -91,7 +100,7 @@ function monitor(sock: CliSocket, label: string, log: Log): void {
  * handshake finds it missing.
  */
 export async function startPlainZap(ctx: Context, accepted: readonly Credentials[], log: Log, verbose: boolean): Promise<CliSocket> {
-  const zap = ctx.socket("REP", { linger: 0 }) as unknown as CliSocket;
+  const zap = socketOf(ctx, "REP", { linger: 0 });
   await zap.bind("inproc://zeromq.zap.01");
   const users = new Map(accepted.map((c) => [c.user, c.pass]));
   void (async () => {

@@ -54,6 +54,22 @@ describe("zocket CLI against libzmq", function () {
     expect(run.err.all).to.include(`monitor: handshake ${pull.lastEndpoint!}`);
   });
 
+  it("stdin ending before the peer exists: the run waits for the linger flush, delivers, then exits 0", async () => {
+    const probe = z(new zmq.Pull(rx));
+    await probe.bind(ANY);
+    const ep = probe.lastEndpoint!;
+    await probe.unbind(ep);
+    const run = cli("PUSH", "connect", ep, "--monitor");
+    run.endInput("late 1\nlate 2\n");
+    // A refused connect shows the CLI running, its input (sent before it started) read and ended;
+    // the peer binds only now, so the lines can only arrive through the flush at the end of the run.
+    await run.stderrLine(/^monitor: connect:retry /);
+    const pull = z(new zmq.Pull(rx));
+    await pull.bind(ep);
+    expect([(await pull.receive()).map(String), (await pull.receive()).map(String)]).to.deep.equal([["late 1"], ["late 2"]]);
+    expect(await run.exit()).to.equal(0);
+  });
+
   it("SUB --subscribe sends its subscriptions to a libzmq publisher and receives only what matches", async () => {
     const pub = z(new zmq.XPublisher(both));
     await pub.bind(ANY);
