@@ -181,6 +181,22 @@ describe("zocket CLI against libzmq", function () {
     expect(await run.exit()).to.equal(130);
   });
 
+  it("proxy XSUB/XPUB carries a libzmq subscriber's subscription up to a libzmq publisher and its messages down", async () => {
+    const upstream = z(new zmq.XPublisher(both));
+    await upstream.bind(ANY);
+    const run = cli("proxy", "XSUB", "connect", upstream.lastEndpoint!, "XPUB", "bind", ANY);
+    const sub = z(new zmq.Subscriber(rx));
+    sub.connect(await run.bound("back"));
+    sub.subscribe("t.");
+    const [subscription] = await upstream.receive();
+    expect(subscription!.toString()).to.equal("\x01t.");
+    await upstream.send(["u.skipped", "x"]);
+    await upstream.send(["t.1", "y"]);
+    expect((await sub.receive()).map(String)).to.deep.equal(["t.1", "y"]);
+    run.proc.kill("SIGINT");
+    expect(await run.exit()).to.equal(130);
+  });
+
   it("proxy PULL/PUSH forwards a libzmq pipeline, multipart whole", async () => {
     const run = cli("proxy", "PULL", "bind", ANY, "PUSH", "bind", ANY);
     const push = z(new zmq.Push(tx));
