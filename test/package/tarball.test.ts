@@ -64,15 +64,15 @@ describe("the packed package", function () {
 
   it("runs an ESM program (import)", async () => {
     const r = await runOk(process.execPath, ["esm.mjs"], { cwd: consumer });
-    expect(r.stdout).to.match(/^esm: hello tcp, hello inproc, EINVAL, from file:.*\/node_modules\/zocket\/dist\/src\/index\.js\n$/);
+    expect(r.stdout).to.match(/^esm: hello tcp, hello inproc, hello tcp \(io thread\), EINVAL, from file:.*\/node_modules\/zocket\/dist\/src\/index\.js\n$/);
   });
 
   it("runs a CommonJS program (require): the ESM build through module-sync on Node ≥ 20.19, the CJS build before", async () => {
     const now = await runOk(process.execPath, ["require.cjs"], { cwd: consumer });
-    expect(now.stdout).to.match(/^require: hello tcp, hello inproc, EINVAL, from .*\/node_modules\/zocket\/dist\/src\/index\.js\n$/);
+    expect(now.stdout).to.match(/^require: hello tcp, hello inproc, hello tcp \(io thread\), EINVAL, from .*\/node_modules\/zocket\/dist\/src\/index\.js\n$/);
     expect(now.stderr, "no warning about require(esm)").to.equal("");
     const old = await runOk(process.execPath, [OLD_NODE, "require.cjs"], { cwd: consumer });
-    expect(old.stdout).to.match(/^require: hello tcp, hello inproc, EINVAL, from .*\/node_modules\/zocket\/dist\/cjs\/index\.js\n$/);
+    expect(old.stdout).to.match(/^require: hello tcp, hello inproc, hello tcp \(io thread\), EINVAL, from .*\/node_modules\/zocket\/dist\/cjs\/index\.js\n$/);
   });
 
   it("compiles strict TypeScript (module node16, CommonJS and ESM files; @ts-expect-error where its types must refuse) and runs it", async () => {

@@ -2,7 +2,7 @@
 import { Context, ZocketError } from "zocket";
 
 const ctx = new Context();
-async function round(endpoint) {
+async function round(ctx, endpoint) {
   const pull = ctx.socket("PULL");
   const bound = await pull.bind(endpoint);
   const push = ctx.socket("PUSH");
@@ -13,8 +13,12 @@ async function round(endpoint) {
   pull.close();
   return frames.map(String).join(" ");
 }
-const tcp = await round("tcp://127.0.0.1:*");
-const inproc = await round("inproc://esm");
+const tcp = await round(ctx, "tcp://127.0.0.1:*");
+const inproc = await round(ctx, "inproc://esm");
+// The same over tcp with the connection served by an I/O thread (a worker the package starts from its own files).
+const ioCtx = new Context({ ioThreads: 1 });
+const io = await round(ioCtx, "tcp://127.0.0.1:*");
+await ioCtx.term();
 let code = "none";
 try {
   ctx.socket("NOPE");
@@ -22,4 +26,4 @@ try {
   code = err instanceof ZocketError ? err.code : "not a ZocketError";
 }
 await ctx.term();
-console.log(`esm: ${tcp}, ${inproc}, ${code}, from ${import.meta.resolve("zocket")}`);
+console.log(`esm: ${tcp}, ${inproc}, ${io} (io thread), ${code}, from ${import.meta.resolve("zocket")}`);

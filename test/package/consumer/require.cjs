@@ -4,7 +4,7 @@ const { Context, ZocketError } = require("zocket");
 
 async function main() {
   const ctx = new Context();
-  const round = async (endpoint) => {
+  const round = async (ctx, endpoint) => {
     const pull = ctx.socket("PULL");
     const bound = await pull.bind(endpoint);
     const push = ctx.socket("PUSH");
@@ -15,8 +15,12 @@ async function main() {
     pull.close();
     return frames.map(String).join(" ");
   };
-  const tcp = await round("tcp://127.0.0.1:*");
-  const inproc = await round("inproc://cjs");
+  const tcp = await round(ctx, "tcp://127.0.0.1:*");
+  const inproc = await round(ctx, "inproc://cjs");
+  // The same over tcp with the connection served by an I/O thread (a worker the package starts from its own files).
+  const ioCtx = new Context({ ioThreads: 1 });
+  const io = await round(ioCtx, "tcp://127.0.0.1:*");
+  await ioCtx.term();
   let code = "none";
   try {
     ctx.socket("NOPE");
@@ -24,7 +28,7 @@ async function main() {
     code = err instanceof ZocketError ? err.code : "not a ZocketError";
   }
   await ctx.term();
-  console.log(`require: ${tcp}, ${inproc}, ${code}, from ${require.resolve("zocket")}`);
+  console.log(`require: ${tcp}, ${inproc}, ${io} (io thread), ${code}, from ${require.resolve("zocket")}`);
 }
 main().catch((err) => {
   console.error(err);
