@@ -70,6 +70,22 @@ describe("CLI command line", () => {
     bad("PULL", "bind", "inproc://a", "--delimiter", "");
   });
 
+  it("says what is wrong with a bad command line", () => {
+    const cases: [string[], RegExp][] = [
+      [["PUSH", "attach", "tcp://127.0.0.1:1"], /expected bind or connect after the socket type, got "attach"/],
+      [["PUSH", "bind"], /expected an endpoint after bind/],
+      [["PUSH", "bind", "127.0.0.1:5555"], /is not an endpoint/],
+      [["PUSH", "bind", "tcp://127.0.0.1:1", "--count", "2"], /--count: a PUSH socket receives nothing/],
+      [["PULL", "bind", "tcp://127.0.0.1:1", "--timeout", "soon"], /--timeout expects an integer/],
+      [["PULL", "bind", "tcp://127.0.0.1:1", "--hex", "--text"], /exclude each other/],
+      [["PUSH", "bind", "tcp://127.0.0.1:1", "--subscribe", "x"], /--subscribe is for SUB and XSUB/],
+      [["SUB", "bind", "tcp://127.0.0.1:1", "--hex", "--subscribe", "xyz"], /--subscribe "xyz" is not hex/],
+      [["proxy", "PULL", "bind", "tcp://127.0.0.1:1"], /proxy expects/],
+      [["proxy", "PULL", "bind", "inproc://a", "PUSH", "bind", "inproc://b", "--capture", "SUB:bind:inproc://c"], /a SUB socket cannot send/],
+    ];
+    for (const [args, message] of cases) expect(() => parseCommandLine(args), args.join(" ")).to.throw(UsageError, message);
+  });
+
   it("--help and --version win over everything else", () => {
     expect(parseCommandLine(["PUSHER", "--help"])).to.equal("help");
     expect(parseCommandLine(["-V"])).to.equal("version");
