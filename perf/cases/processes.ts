@@ -13,7 +13,7 @@ import { checkFigure, type Window } from "../stats.js";
 import { hold } from "../cleanup.js";
 
 const zmqChild = fileURLToPath(new URL("../child-tcp.js", import.meta.url));
-const netChild = fileURLToPath(new URL("../child-net.js", import.meta.url));
+export const netChild = fileURLToPath(new URL("../child-net.js", import.meta.url));
 
 interface Child {
   /** Rejects if the child exits (or fails) before it is killed by kill(). */
@@ -64,7 +64,7 @@ function run(script: string, args: string[], onLine: (line: string) => void, ext
  * "ep <endpoint>"; resolves with the number after `key ` printed by the
  * measuring one, which must be finite and positive.
  */
-async function pair(script: string, bindArgs: string[], connectArgs: (ep: string) => string[], measuring: "bind" | "connect", key: string, extra: string[] = []): Promise<number> {
+export async function pair(script: string, bindArgs: string[], connectArgs: (ep: string) => string[], measuring: "bind" | "connect", key: string, extra: string[] = []): Promise<number> {
   let resolveFigure!: (v: number) => void;
   let rejectFigure!: (e: unknown) => void;
   const figure = new Promise<number>((res, rej) => ((resolveFigure = res), (rejectFigure = rej)));
