@@ -1,9 +1,10 @@
 /**
  * Baseline for the workers rows: a plain single-producer/single-consumer
  * ring of 16-byte slots in a SharedArrayBuffer between two workers, with no
- * library. Indices are published with Atomics.store; a side sleeps in
- * Atomics.wait only when the ring is empty (consumer) or full (producer), and
- * the other side calls Atomics.notify only when it sees the sleeper's flag.
+ * library. Indices are published with Atomics.store; a side that finds the
+ * ring empty (consumer) or full (producer) looks again a while, then sleeps in
+ * Atomics.wait, and the other side calls Atomics.notify only when it sees the
+ * sleeper's flag.
  * The consumer copies each message into a Buffer of its own, as recv() gives
  * the caller a message it may keep.
  */
@@ -18,8 +19,13 @@ export const CONSUMER_ASLEEP = 2;
 export const PRODUCER_ASLEEP = 3;
 export const STOP = 4;
 export const SLOT = 16;
-/** A power of two; about as many messages as zocket's default high-water marks (1000 each side) hold. */
-const SLOTS = 2048;
+/**
+ * A power of two. 64 Ki slots (1 MiB) rather than a few thousand: on a busy
+ * machine a small ring fills or empties whenever one thread is descheduled,
+ * and every such turn costs a sleep and a wake-up; the baseline is meant to
+ * be what shared memory can do, so it gets the room.
+ */
+const SLOTS = 65536;
 
 export async function sabRing(w: Window): Promise<number> {
   const sab = new SharedArrayBuffer(64 + SLOTS * SLOT);
