@@ -215,6 +215,11 @@ export class Pipe {
     return true;
   }
 
+  /** The next whole message without taking it, or null (then the sink is woken when one arrives). */
+  peek(): Msg | null {
+    return this.checkRead() ? this.inq.peek()! : null;
+  }
+
   /** The next whole message, or null (then the sink is woken when one arrives). */
   read(): Msg | null {
     const msg = this.inq.shift();
