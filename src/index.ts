@@ -12,3 +12,4 @@ export type { SocketEvent, SocketEventName, SocketEvents } from "./events.js";
 export { curveKeyPair, curvePublicKey, type CurveKeyPair } from "./curve-keys.js";
 export { z85 } from "./z85.js";
 export { Poller, type PollEvents } from "./poller.js";
+export { proxy, Proxy, type ProxyOptions, type ProxyStatistics, type ProxyCounters, type ProxyState } from "./proxy.js";
