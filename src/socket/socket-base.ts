@@ -27,6 +27,7 @@ import { Mailbox, type SocketPorts } from "./mailbox.js";
 import type { FrozenSocket } from "./migration.js";
 import { WaitQueue } from "./wait-queue.js";
 import { Readiness, type ReadinessWatcher } from "./readiness.js";
+import { trace, TRACE } from "../debug.js";
 
 export type { SocketPorts } from "./mailbox.js";
 
@@ -107,6 +108,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   }
 
   emit(event: SocketEvent): void {
+    if (TRACE) trace("%s %s: %s %s%s", this.type, this.sid, event.type, event.address, event.error ? ` (${event.error.message})` : "");
     this.events.emit(event);
   }
 
@@ -186,6 +188,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     pipe.endpoint = endpoint;
     pipe.delay = this.pipeDelay;
     this.pipes.push(pipe);
+    if (TRACE) trace("%s %s: pipe attached (%s), peer %s", this.type, this.sid, endpoint || "-", pipe.peer?.type ?? "not known yet");
     if (pipe.peer !== null) {
       if (!this.checkPeer(pipe)) return;
     } else if (defer) {
@@ -205,7 +208,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     const peerType = pipe.peer!.type;
     if (isCompatible(this.type, peerType)) return true;
     const err = zerr("EPROTO", `${this.type} socket cannot talk to a ${peerType} peer on ${pipe.endpoint}`);
-    this.events.emit({ type: "handshake:error", address: pipe.endpoint, error: err, reason: "protocol" });
+    this.emit({ type: "handshake:error", address: pipe.endpoint, error: err, reason: "protocol" });
     pipe.terminate(false);
     return false;
   }
@@ -234,6 +237,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   pipeTerminated(pipe: Pipe): void {
     if (pipe.sink !== this) return;
+    if (TRACE) trace("%s %s: pipe terminated (%s)", this.type, this.sid, pipe.endpoint || "-");
     const i = this.pipes.indexOf(pipe);
     if (i >= 0) this.pipes.splice(i, 1);
     if (pipe.attached) this.xterminated(pipe);
@@ -503,7 +507,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     }
     this.endpoints.finish();
     this.updateKeepAlive();
-    this.events.emit({ type: "end", address: "" });
+    this.emit({ type: "end", address: "" });
     this.host.zombieDone(this);
     // Otherwise the registry's "bye" closes it, behind any attach still in flight.
     if (!this.mailbox.addressAtRoot) this.mailbox.close();
@@ -515,6 +519,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   freeze(): FrozenSocket {
     if (this.endpoints.busy) throw zerr("EAGAIN", `${this.type}.detach: a bind is still in progress; detach once it has settled`);
     this.detached = true;
+    if (TRACE) trace("%s %s: detached for migration with %d pipes", this.type, this.sid, this.pipes.length);
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was detached for migration`), false);
     // Sends already accepted by send() but not yet queued travel with the socket.
     const sends: Msg[] = [];
@@ -544,6 +549,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   /** Second half of migration: takes the frozen pipes, endpoints and state in. */
   thaw(s: FrozenSocket): void {
+    if (TRACE) trace("%s %s: adopted after migration with %d pipes", this.type, this.sid, s.pipes.length);
     for (const ps of s.pipes) {
       const p = revivePipe(ps);
       p.sink = this;
