@@ -172,8 +172,9 @@ export class Proxy {
   #forward(d: Direction): boolean {
     const { from, to } = d;
     const capture = this.#capture;
+    // Sockets were checked live at the start of the turn; received frames are ours to pass on uncopied.
     if (d.held !== null) {
-      if (!to.trySend(d.held)) return false;
+      if (!to.sendNow(d.held)) return false;
       countOut(d.outStats, d.held);
       d.held = null;
     }
@@ -184,9 +185,9 @@ export class Proxy {
       const inStats = d.inStats;
       inStats.messagesIn += msg.length;
       for (const f of msg) inStats.bytesIn += f.length;
-      // The capture copy shares the frames' bytes, as libzmq's msg copy does.
-      if (capture !== null) capture.trySend(msg);
-      if (!to.trySend(msg)) {
+      // The capture copy shares the frames' bytes, as libzmq's msg copy does (its own array, though).
+      if (capture !== null) capture.sendNow(msg.slice());
+      if (!to.sendNow(msg)) {
         d.held = msg;
         return false;
       }

@@ -305,7 +305,11 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   trySend(message: unknown): boolean {
     this.check("trySend");
     if (!this.canSend) throw zerr("ENOTSUP", `${this.type} sockets cannot send`);
-    const msg = toMsg(message, `${this.type}.trySend`);
+    return this.sendNow(toMsg(message, `${this.type}.trySend`));
+  }
+
+  /** trySend of a message already in our form and ours to give away (the proxy's received frames: no copy). */
+  sendNow(msg: Msg): boolean {
     // Earlier send() calls still waiting go first: this one would wait behind them.
     if (this.sendq.length > 0) return false;
     return this.xsend(msg);
