@@ -161,13 +161,13 @@ export class Poller {
     }
     for (const core of this.#watched) {
       if (!want.has(core)) {
-        core.unwatch(this.#watcher);
+        core.readiness.unwatch(this.#watcher);
         this.#watched.delete(core);
       }
     }
     for (const core of want) {
       if (!this.#watched.has(core)) {
-        core.watch(this.#watcher);
+        core.readiness.watch(this.#watcher);
         this.#watched.add(core);
       }
     }

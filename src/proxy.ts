@@ -116,7 +116,7 @@ export class Proxy {
       this.#settle = (err) => (err === undefined ? resolve() : reject(err));
     });
     this.done.catch(() => {});
-    for (const core of this.#watched) core.watch(this.#watcher);
+    for (const core of this.#watched) core.readiness.watch(this.#watcher);
     if (TRACE) trace("proxy start %s -> %s%s%s", fe.type, be.type, this.#capture ? ` capture ${this.#capture.type}` : "", this.#control ? ` control ${this.#control.type}` : "");
     this.#turn.schedule();
   }
@@ -229,7 +229,7 @@ export class Proxy {
     this.#state = "terminated";
     if (this.#immediate !== null) clearImmediate(this.#immediate);
     this.#immediate = null;
-    for (const core of this.#watched) core.unwatch(this.#watcher);
+    for (const core of this.#watched) core.readiness.unwatch(this.#watcher);
     const graceful = err === undefined || (err instanceof ZocketError && (err.code === "ETERM" || err.code === "ENOTSOCK"));
     if (TRACE) trace("proxy end%s", err === undefined ? "" : `: ${(err as Error).message}`);
     this.#settle(graceful ? undefined : err);

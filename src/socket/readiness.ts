@@ -1,8 +1,9 @@
 /**
  * Who wants to hear that a socket's readiness (libzmq's ZMQ_EVENTS: POLLIN,
- * POLLOUT) may have changed: pollers and proxies. A socket holds a Readiness
- * only while someone watches it, so an unwatched socket pays one null check
- * per pipe activation and nothing per message.
+ * POLLOUT) may have changed: pollers and proxies. An unwatched socket pays
+ * one size check per pipe wake-up (not per message), REQ/REP turn, close,
+ * detach or term. A watched socket holds its thread alive, as a pending
+ * recv() does: a poller waiting forever or a running proxy is pending work.
  *
  * A change is reported as "look again", never as a value: watchers re-ask the
  * socket (hasIn/hasOut), exactly as libzmq's poller re-reads ZMQ_EVENTS after
@@ -16,9 +17,26 @@ export interface ReadinessWatcher {
 }
 
 export class Readiness {
-  readonly watchers = new Set<ReadinessWatcher>();
+  private readonly watchers = new Set<ReadinessWatcher>();
+
+  /** `watchedChanged`: the socket re-evaluates whether it holds its thread. */
+  constructor(private readonly watchedChanged: () => void) {}
+
+  get watched(): boolean {
+    return this.watchers.size > 0;
+  }
+
+  watch(w: ReadinessWatcher): void {
+    this.watchers.add(w);
+    this.watchedChanged();
+  }
+
+  unwatch(w: ReadinessWatcher): void {
+    if (this.watchers.delete(w)) this.watchedChanged();
+  }
 
   notify(): void {
+    if (this.watchers.size === 0) return;
     for (const w of this.watchers) w.readinessChanged();
   }
 }

@@ -48,7 +48,7 @@ export class ReqSocket extends SocketBase {
     this.requestId = id;
     this.replyPipe = pipe;
     this.receiving = true;
-    this.readinessChanged();
+    this.readiness.notify();
     return true;
   }
 
@@ -66,7 +66,7 @@ export class ReqSocket extends SocketBase {
       if (body < 0) continue;
       this.receiving = false;
       this.replyPipe = null;
-      this.readinessChanged();
+      this.readiness.notify();
       return msg.slice(body);
     }
   }
@@ -149,7 +149,7 @@ export class RepSocket extends SocketBase {
       this.envelope = msg.slice(0, i + 1);
       this.replyPipe = this.fq.lastPipe;
       this.receiving = false;
-      this.readinessChanged();
+      this.readiness.notify();
       return msg.slice(i + 1);
     }
   }
@@ -182,7 +182,7 @@ export class RepSocket extends SocketBase {
     this.envelope = [];
     this.replyPipe = null;
     this.receiving = true;
-    this.readinessChanged();
+    this.readiness.notify();
     return true;
   }
 

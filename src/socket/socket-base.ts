@@ -26,7 +26,7 @@ import type { SocketHost } from "./host.js";
 import { Mailbox, type SocketPorts } from "./mailbox.js";
 import type { FrozenSocket } from "./migration.js";
 import { WaitQueue } from "./wait-queue.js";
-import { Readiness, type ReadinessWatcher } from "./readiness.js";
+import { Readiness } from "./readiness.js";
 import { trace, TRACE } from "../debug.js";
 
 export type { SocketPorts } from "./mailbox.js";
@@ -56,8 +56,8 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   private readonly recvq = new WaitQueue<null, Msg>(() => this.updateKeepAlive());
   private pumping = false;
   private pumpAgain = false;
-  /** Pollers and proxies watching us; null (the common case) costs one check per pipe wake-up. */
-  private readiness: Readiness | null = null;
+  /** Pollers and proxies watching us (readiness.ts); unwatched, a pipe wake-up costs one size check. */
+  readonly readiness = new Readiness(() => this.updateKeepAlive());
 
   constructor(type: SocketTypeName, sid: string, options: SocketOptionValues, host: SocketHost, ports?: SocketPorts) {
     this.type = type;
@@ -201,7 +201,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     pipe.attached = true;
     this.xattach(pipe, false);
     this.pump();
-    this.readinessChanged();
+    this.readiness.notify();
   }
 
   private checkPeer(pipe: Pipe): boolean {
@@ -215,12 +215,12 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   readActivated(pipe: Pipe): void {
     if (pipe.attached) this.xreadActivated(pipe);
-    if (this.readiness !== null) this.readiness.notify();
+    this.readiness.notify();
   }
 
   writeActivated(pipe: Pipe): void {
     if (pipe.attached) this.xwriteActivated(pipe);
-    if (this.readiness !== null) this.readiness.notify();
+    this.readiness.notify();
   }
 
   pipeHello(pipe: Pipe): void {
@@ -228,7 +228,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     if (!pipe.attached) {
       if (!this.closed) this.attachToType(pipe);
     } else this.xhello(pipe);
-    this.readinessChanged();
+    this.readiness.notify();
   }
 
   pipeHiccup(pipe: Pipe): void {
@@ -244,7 +244,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     pipe.sink = null;
     if (this.zombie) this.zombieStep();
     else this.pump();
-    this.readinessChanged();
+    this.readiness.notify();
   }
 
   /** Terminates the pipes that came from `endpoint` (unbind / disconnect). */
@@ -403,41 +403,26 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   // ------------------------------------------------------------ readiness (Poller, proxy)
 
-  /** libzmq's xhas_in: a message can be taken now. */
+  /** libzmq's xhas_in / xhas_out: a message can be taken / queued now (or is dropped by a type that drops). */
   protected xhasIn(): boolean {
     return false;
   }
-  /** libzmq's xhas_out: a message can be queued now (or is dropped by a type that drops). */
   protected xhasOut(): boolean {
     return false;
   }
-  /** ZMQ_POLLIN: tryRecv() would return a message. A recv() already waiting takes it first. */
+  /** ZMQ_POLLIN / ZMQ_POLLOUT: tryRecv() / trySend() would succeed (calls already waiting go first). */
   hasIn(): boolean {
     return this.canRecv && this.recvq.length === 0 && this.xhasIn();
   }
-  /** ZMQ_POLLOUT: trySend() would take a message (libzmq's per-type rules, see each type). */
   hasOut(): boolean {
     return this.canSend && this.sendq.length === 0 && this.xhasOut();
-  }
-  /** A watcher re-checks hasIn/hasOut when told; a watched socket holds its thread alive. */
-  watch(w: ReadinessWatcher): void {
-    (this.readiness ??= new Readiness()).watchers.add(w);
-    this.updateKeepAlive();
-  }
-  unwatch(w: ReadinessWatcher): void {
-    if (this.readiness?.watchers.delete(w) === true && this.readiness.watchers.size === 0) this.readiness = null;
-    this.updateKeepAlive();
-  }
-  /** For state changes a pipe does not see (REQ/REP turns). */
-  protected readinessChanged(): void {
-    if (this.readiness !== null) this.readiness.notify();
   }
 
   // ------------------------------------------------------------ liveness
 
   /** Whether something pending on this socket (a call, a poller, lingering) must keep the thread alive. */
   get busy(): boolean {
-    return this.sendq.length > 0 || this.recvq.length > 0 || this.zombie || this.readiness !== null;
+    return this.sendq.length > 0 || this.recvq.length > 0 || this.zombie || this.readiness.watched;
   }
 
   updateKeepAlive(): void {
@@ -449,7 +434,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.recvq.drain((w) => w.reject(err));
     if (sends) this.sendq.drain((w) => w.reject(err));
     this.updateKeepAlive();
-    this.readinessChanged(); // watchers learn of close, detach and term here
+    this.readiness.notify(); // watchers learn of close, detach and term here
   }
 
   // ------------------------------------------------------------ close / zombie
