@@ -152,6 +152,19 @@ describe("proxy: socket pairs", function () {
     p.terminate();
   });
 
+  it("one ROUTER as frontend and backend (libzmq's frontend == backend case): messages go back out through it", async () => {
+    const router = ctx.socket("ROUTER");
+    const dealer = ctx.socket("DEALER", { routingId: "me" });
+    dealer.connect(await bindAny(router, "inproc"));
+    const p = proxy(router, router);
+    await dealer.send(["echo", "2"]);
+    expect(text(await withTimeout(dealer.recv(), 2000, "echo"))).to.deep.equal(["echo", "2"]);
+    const st = p.statistics();
+    expect([st.frontend.messagesIn, st.frontend.messagesOut, st.backend.messagesIn]).to.deep.equal([3, 0, 0]);
+    expect(st.backend.messagesOut).to.equal(3);
+    p.terminate();
+  });
+
   it("refuses pairs where nothing can flow, and capture/control sockets that cannot do their job", () => {
     const push = ctx.socket("PUSH");
     const pull = ctx.socket("PULL");
