@@ -34,6 +34,13 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
+/**
+ * Waits until any of several sockets is readable or writable, without taking
+ * a message (libzmq's `zmq_poller_wait_all`):
+ *
+ *     const poller = new Poller().add(frontend).add(backend);
+ *     for (const s of await poller.wait(1000)) handle(s.tryRecv());
+ */
 export class Poller {
   /** Socket → interest, in the order sockets were first added (the order wait() reports them). */
   readonly #items = new Map<Socket, number>();
@@ -63,6 +70,7 @@ export class Poller {
     return had;
   }
 
+  /** Whether `socket` is in the poller. */
   has(socket: Socket): boolean {
     return this.#items.has(socket);
   }

@@ -31,6 +31,7 @@ const BURST = 1000;
 const CANNOT_RECV = new Set(["PUSH", "PUB"]);
 const CANNOT_SEND = new Set(["PULL", "SUB"]);
 
+/** The optional sockets of a proxy (zmq_proxy_steerable's `capture` and `control`). */
 export interface ProxyOptions {
   /** Gets a copy of every message forwarded in either direction, all its parts (libzmq's capture socket). */
   capture?: Socket | undefined;
@@ -45,17 +46,23 @@ export interface ProxyOptions {
 
 /** One side's counters, in message parts and bytes (libzmq counts parts). */
 export interface ProxyCounters {
+  /** Message parts received on this socket. */
   messagesIn: number;
+  /** Bytes of the parts received on this socket. */
   bytesIn: number;
+  /** Message parts sent through this socket. */
   messagesOut: number;
+  /** Bytes of the parts sent through this socket. */
   bytesOut: number;
 }
 
+/** What STATISTICS reports: the frontend's counters, then the backend's (libzmq's order). */
 export interface ProxyStatistics {
   frontend: ProxyCounters;
   backend: ProxyCounters;
 }
 
+/** A proxy forwards while "active", holds messages in the sockets' queues while "paused", and is done once "terminated". */
 export type ProxyState = "active" | "paused" | "terminated";
 
 interface Direction {
@@ -78,6 +85,7 @@ export function proxy(frontend: Socket, backend: Socket, options: ProxyOptions =
   return new Proxy(frontend, backend, options);
 }
 
+/** A running proxy, returned by {@link proxy}: steer it with its methods or through its control socket. */
 export class Proxy {
   /**
    * Resolves when the proxy ends: terminate(), TERMINATE, or a socket of it
@@ -121,6 +129,7 @@ export class Proxy {
     this.#turn.schedule();
   }
 
+  /** Whether it forwards, is paused, or has ended. */
   get state(): ProxyState {
     return this.#state;
   }
@@ -130,6 +139,7 @@ export class Proxy {
     if (this.#state === "active") this.#state = "paused";
   }
 
+  /** Forwards again after pause() or PAUSE. */
   resume(): void {
     if (this.#state !== "paused") return;
     this.#state = "active";

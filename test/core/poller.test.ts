@@ -14,7 +14,7 @@ import { expect } from "chai";
 import { Poller, type Socket } from "../../src/index.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 import { rejects } from "../support/assert.js";
-import { withTimeout } from "../support/threads.js";
+import { attachedWorker, exited, nextMessage, withTimeout } from "../support/threads.js";
 import { uniqueName } from "../support/endpoints.js";
 import type { Context } from "../../src/index.js";
 
@@ -227,6 +227,33 @@ describe("Poller: wait()", function () {
     expect(await poller.wait(0), "order of add(), not of arrival").to.deep.equal([b, a]);
     expect(b.tryRecv()?.toString(), "the message is still there").to.equal("to-b");
     expect(await poller.wait(0)).to.deep.equal([a]);
+  });
+
+  it("wakes on a message from another thread (a port pipe)", async () => {
+    const pull = ctx.socket("PULL", { receiveHighWaterMark: 1 });
+    const ep = `inproc://${uniqueName("poll-thread")}`;
+    await pull.bind(ep);
+    const w = attachedWorker(
+      ctx,
+      `const push = ctx.socket("PUSH", { sendHighWaterMark: 1 });
+       push.connect(workerData.ep);
+       parentPort.on("message", async (m) => {
+         if (m === "send") await push.send("from-worker");
+         else { push.close(); parentPort.close(); }
+       });
+       parentPort.postMessage("ready");`,
+      { ep },
+    );
+    try {
+      await nextMessage(w, 5000, "worker ready");
+      const waiting = new Poller().add(pull).wait();
+      w.postMessage("send");
+      expect(await withTimeout(waiting, 5000, "cross-thread wake")).to.deep.equal([pull]);
+      expect(pull.tryRecv()?.toString()).to.equal("from-worker");
+    } finally {
+      w.postMessage("end");
+      await withTimeout(exited(w), 5000, "worker exit");
+    }
   });
 
   it("re-adding changes the interest in place; remove() takes a socket out, also during a wait", async () => {
