@@ -3,10 +3,13 @@
  * 16-byte messages, over inproc and over tcp (every hop on 127.0.0.1), with
  * the direct PUSH → PULL figure beside it. One process, one thread: the
  * figure is what one event loop moves through a proxy while also producing
- * and consuming. Median of 3 runs.
+ * and consuming. Median of 3 runs. For context, the same topology over tcp
+ * with zeromq.js: libzmq's own zmq_proxy (on a libzmq thread) and zeromq.js
+ * PUSH/PULL ends (each send and receive awaited, as zeromq.js requires).
  *
  *   npx tsc -p . && node dist/perf/proxy.js [messages]
  */
+import * as zmq from "zeromq";
 import { Context, Poller, proxy, type Socket } from "../src/index.js";
 
 const N = Number(process.argv[2] ?? 300_000);
@@ -59,6 +62,33 @@ async function once(transport: "inproc" | "tcp", viaProxy: boolean): Promise<num
   return N / (ms / 1000);
 }
 
+async function libzmqOnce(): Promise<number> {
+  const frontend = new zmq.Pull({ linger: 0 });
+  const backend = new zmq.Push({ linger: 0 });
+  await frontend.bind("tcp://127.0.0.1:*");
+  await backend.bind("tcp://127.0.0.1:*");
+  const src = new zmq.Push({ linger: 0 });
+  const sink = new zmq.Pull({ linger: 0 });
+  src.connect(frontend.lastEndpoint!);
+  sink.connect(backend.lastEndpoint!);
+  const p = new zmq.Proxy(frontend, backend);
+  const running = p.run();
+  const t0 = performance.now();
+  await Promise.all([
+    (async () => {
+      for (let i = 0; i < N; i++) await src.send(PAYLOAD);
+    })(),
+    (async () => {
+      for (let i = 0; i < N; i++) await sink.receive();
+    })(),
+  ]);
+  const ms = performance.now() - t0;
+  p.terminate();
+  await running;
+  for (const s of [src, sink, frontend, backend]) s.close();
+  return N / (ms / 1000);
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 for (const transport of ["inproc", "tcp"] as const) {
@@ -67,4 +97,10 @@ for (const transport of ["inproc", "tcp"] as const) {
     for (let i = 0; i < RUNS; i++) rates.push(await once(transport, viaProxy));
     console.log(`${transport.padEnd(6)} ${viaProxy ? "through proxy" : "direct       "}  ${Math.round(median(rates)).toLocaleString("en")} msg/s  (16 B, ${N.toLocaleString("en")} messages, median of ${RUNS})`);
   }
+}
+
+{
+  const rates: number[] = [];
+  for (let i = 0; i < RUNS; i++) rates.push(await libzmqOnce());
+  console.log(`tcp    zeromq.js: libzmq's zmq_proxy, zeromq.js ends  ${Math.round(median(rates)).toLocaleString("en")} msg/s`);
 }

@@ -282,12 +282,17 @@ describe("proxy: how it ends", function () {
   beforeEach(() => (ctx = trackedContext()));
   afterEach(() => closeAndTerm(ctx));
 
-  it("resolves when a socket is closed and when the context is terminated", async () => {
+  it("resolves when a socket is closed, detached, or the context is terminated", async () => {
     const frontend = ctx.socket("PULL");
     const backend = ctx.socket("PUSH");
     const p1 = proxy(frontend, backend);
     frontend.close();
     await withTimeout(p1.done, 1000, "closed");
+    const moving = ctx.socket("PULL");
+    const p3 = proxy(moving, ctx.socket("PUSH"));
+    const detached = moving.detach(); // the proxy's socket left for another thread
+    await withTimeout(p3.done, 1000, "detached");
+    ctx.adopt(detached).close();
     const own = trackedContext();
     const p2 = proxy(own.socket("ROUTER"), own.socket("DEALER"));
     const term = closeAndTerm(own);
