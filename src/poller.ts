@@ -21,6 +21,12 @@ import { coreOf, Socket } from "./socket.js";
 import type { SocketBase } from "./socket/socket-base.js";
 import { Coalesced, type ReadinessWatcher } from "./socket/readiness.js";
 
+/**
+ * Any zocket socket, the `Socket` class or a per-type view of it: what a
+ * Poller and a proxy take. Only zocket sockets are accepted at run time.
+ */
+export type AnySocket = Pick<Socket, "type" | "closed" | "readable" | "writable">;
+
 /** What to wait for on a socket: ZMQ_POLLIN, ZMQ_POLLOUT or both. */
 export type PollEvents = "readable" | "writable" | "both";
 
@@ -28,8 +34,8 @@ const POLLIN = 1;
 const POLLOUT = 2;
 const INTEREST: Record<PollEvents, number> = { readable: POLLIN, writable: POLLOUT, both: POLLIN | POLLOUT };
 
-interface Waiter {
-  resolve(ready: Socket[]): void;
+interface Waiter<S> {
+  resolve(ready: S[]): void;
   reject(err: unknown): void;
   timer: ReturnType<typeof setTimeout> | null;
 }
@@ -38,13 +44,15 @@ interface Waiter {
  * Waits until any of several sockets is readable or writable, without taking
  * a message (libzmq's `zmq_poller_wait_all`):
  *
- *     const poller = new Poller().add(frontend).add(backend);
+ *     const poller = new Poller<typeof frontend | typeof backend>().add(frontend).add(backend);
  *     for (const s of await poller.wait(1000)) handle(s.tryRecv());
+ *
+ * @typeParam S What wait() reports: the sockets' own type if given, else any socket.
  */
-export class Poller {
+export class Poller<S extends AnySocket = AnySocket> {
   /** Socket → interest, in the order sockets were first added (the order wait() reports them). */
-  readonly #items = new Map<Socket, number>();
-  readonly #waiters = new Set<Waiter>();
+  readonly #items = new Map<S, number>();
+  readonly #waiters = new Set<Waiter<S>>();
   /** The cores watched while a wait() is pending. */
   readonly #watched = new Set<SocketBase>();
   readonly #check = new Coalesced(() => this.#settle());
@@ -54,7 +62,7 @@ export class Poller {
    * Adds `socket`, or changes what is waited for on it if it is already in
    * (it keeps its place). Default: "readable".
    */
-  add(socket: Socket, events: PollEvents = "readable"): this {
+  add(socket: S, events: PollEvents = "readable"): this {
     const interest = INTEREST[events];
     if (interest === undefined) throw zerr("EINVAL", `Poller.add: events must be "readable", "writable" or "both", not ${String(events)}`);
     if (!(socket instanceof Socket)) throw zerr("EINVAL", "Poller.add: not a zocket Socket");
@@ -64,14 +72,14 @@ export class Poller {
   }
 
   /** Takes `socket` out; false if it was not in. */
-  remove(socket: Socket): boolean {
+  remove(socket: S): boolean {
     const had = this.#items.delete(socket);
     if (had) this.#changed();
     return had;
   }
 
   /** Whether `socket` is in the poller. */
-  has(socket: Socket): boolean {
+  has(socket: S): boolean {
     return this.#items.has(socket);
   }
 
@@ -88,11 +96,11 @@ export class Poller {
    * or detached), ETERM (its context was terminated), EINVAL (bad timeout,
    * or nothing to wait for and no timeout: libzmq's EFAULT).
    */
-  wait(timeoutMs = -1): Promise<Socket[]> {
+  wait(timeoutMs = -1): Promise<S[]> {
     if (!(Number.isInteger(timeoutMs) && timeoutMs >= -1) && timeoutMs !== Infinity) {
       return Promise.reject(zerr("EINVAL", `Poller.wait: timeout must be -1 or a whole number of ms ≥ 0, not ${String(timeoutMs)}`));
     }
-    let ready: Socket[];
+    let ready: S[];
     try {
       ready = this.#poll();
     } catch (err) {
@@ -102,8 +110,8 @@ export class Poller {
     if (this.#items.size === 0 && timeoutMs < 0) {
       return Promise.reject(zerr("EINVAL", "Poller.wait: no sockets to wait for and no timeout: this would never return"));
     }
-    return new Promise<Socket[]>((resolve, reject) => {
-      const w: Waiter = { resolve, reject, timer: null };
+    return new Promise<S[]>((resolve, reject) => {
+      const w: Waiter<S> = { resolve, reject, timer: null };
       if (timeoutMs > 0 && timeoutMs !== Infinity) {
         w.timer = setTimeout(() => {
           this.#waiters.delete(w);
@@ -117,10 +125,10 @@ export class Poller {
   }
 
   /** The sockets ready now; throws what a call on a dead one would. */
-  #poll(): Socket[] {
-    const ready: Socket[] = [];
+  #poll(): S[] {
+    const ready: S[] = [];
     for (const [socket, interest] of this.#items) {
-      const core = coreOf(socket);
+      const core = coreOf(socket as unknown as Socket);
       if (core === null) throw zerr("ENOTSOCK", `Poller.wait: a ${socket.type} socket in the poller was detached for migration`);
       const err: ZocketError | null = core.usable("poll");
       if (err !== null) throw err;
@@ -138,7 +146,7 @@ export class Poller {
   /** Something may have changed: settle every pending wait() if a socket is ready (or dead). */
   #settle(): void {
     if (this.#waiters.size === 0) return;
-    let ready: Socket[];
+    let ready: S[];
     try {
       ready = this.#poll();
     } catch (err) {
@@ -148,7 +156,7 @@ export class Poller {
     if (ready.length > 0) this.#finish((w) => w.resolve(ready));
   }
 
-  #finish(settle: (w: Waiter) => void): void {
+  #finish(settle: (w: Waiter<S>) => void): void {
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     this.#sync();
@@ -163,7 +171,7 @@ export class Poller {
     const want = new Set<SocketBase>();
     if (this.#waiters.size > 0) {
       for (const socket of this.#items.keys()) {
-        const core = coreOf(socket);
+        const core = coreOf(socket as unknown as Socket);
         if (core !== null) want.add(core);
       }
     }

@@ -22,6 +22,7 @@ import type { Msg } from "./msg.js";
 import { coreOf, Socket } from "./socket.js";
 import type { SocketBase } from "./socket/socket-base.js";
 import { Coalesced, type ReadinessWatcher } from "./socket/readiness.js";
+import type { AnySocket } from "./poller.js";
 import { trace, TRACE } from "./debug.js";
 
 /** Messages per direction per turn before the proxy yields to I/O (libzmq's proxy_burst_size is 1000). */
@@ -34,14 +35,14 @@ const CANNOT_SEND = new Set(["PULL", "SUB"]);
 /** The optional sockets of a proxy (zmq_proxy_steerable's `capture` and `control`). */
 export interface ProxyOptions {
   /** Gets a copy of every message forwarded in either direction, all its parts (libzmq's capture socket). */
-  capture?: Socket | undefined;
+  capture?: AnySocket | undefined;
   /**
    * Takes commands: `PAUSE`, `RESUME`, `TERMINATE`, `STATISTICS` (the first
    * frame of each message). A REP control socket gets a reply to every
    * command (empty, or the statistics); any other gets only the statistics,
    * if it can send.
    */
-  control?: Socket | undefined;
+  control?: AnySocket | undefined;
 }
 
 /** One side's counters, in message parts and bytes (libzmq counts parts). */
@@ -81,7 +82,7 @@ const counters = (): ProxyCounters => ({ messagesIn: 0, bytesIn: 0, messagesOut:
  * it runs until terminate(), a TERMINATE command, or one of its sockets is
  * closed, detached or its context terminated.
  */
-export function proxy(frontend: Socket, backend: Socket, options: ProxyOptions = {}): Proxy {
+export function proxy(frontend: AnySocket, backend: AnySocket, options: ProxyOptions = {}): Proxy {
   return new Proxy(frontend, backend, options);
 }
 
@@ -108,7 +109,7 @@ export class Proxy {
   #settle!: (err: unknown) => void;
 
   /** @internal Use proxy(). */
-  constructor(frontend: Socket, backend: Socket, options: ProxyOptions) {
+  constructor(frontend: AnySocket, backend: AnySocket, options: ProxyOptions) {
     const fe = liveCore(frontend, "frontend");
     const be = liveCore(backend, "backend");
     this.#capture = options.capture === undefined ? null : liveCore(options.capture, "capture");
@@ -251,7 +252,7 @@ function countOut(stats: ProxyCounters, msg: Msg): void {
   for (const f of msg) stats.bytesOut += f.length;
 }
 
-function liveCore(socket: Socket, role: string): SocketBase {
+function liveCore(socket: AnySocket, role: string): SocketBase {
   if (!(socket instanceof Socket)) throw zerr("EINVAL", `proxy: the ${role} is not a zocket Socket`);
   const core = coreOf(socket);
   if (core === null) throw zerr("ENOTSOCK", `proxy: the ${role} (${socket.type}) was detached for migration`);

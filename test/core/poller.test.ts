@@ -11,7 +11,7 @@
  *    ported directly, with REQ clients and REP workers.
  */
 import { expect } from "chai";
-import { Poller, type Socket } from "../../src/index.js";
+import { Poller, type AnySocket, type Socket } from "../../src/index.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 import { rejects } from "../support/assert.js";
 import { attachedWorker, exited, nextMessage, withTimeout } from "../support/threads.js";
@@ -171,7 +171,7 @@ describe("Poller: readiness per type (libzmq's xhas_in / xhas_out)", function ()
     sub.subscribe("a");
     // PUB filters on its side once the subscription is in; send until it is.
     const poller = new Poller().add(sub);
-    let ready: Socket[] = [];
+    let ready: AnySocket[] = [];
     for (let i = 0; i < 200 && ready.length === 0; i++) {
       pub.trySend("a-probe");
       ready = await poller.wait(10);
@@ -328,7 +328,7 @@ describe("Poller: the Guide's rrbroker ports directly", function () {
     // rrbroker.c: poll both for input; forward whole messages either way.
     let running = true;
     const broker = (async () => {
-      const poller = new Poller().add(frontend, "readable").add(backend, "readable");
+      const poller = new Poller<typeof frontend | typeof backend>().add(frontend, "readable").add(backend, "readable");
       while (running) {
         const ready = await poller.wait(100);
         for (const s of ready) {

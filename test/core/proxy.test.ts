@@ -14,7 +14,7 @@
  */
 import { expect } from "chai";
 import * as zmq from "zeromq";
-import { Poller, proxy, type Context, type Socket } from "../../src/index.js";
+import { Poller, proxy, type AnySocket, type Context, type Socket } from "../../src/index.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 import { rejects } from "../support/assert.js";
 import { withTimeout } from "../support/threads.js";
@@ -96,7 +96,7 @@ describe("proxy: socket pairs", function () {
       sub.subscribe("news");
       // The PUB filters once the subscription has come up through the proxy: publish until it does.
       const poller = new Poller().add(sub);
-      let ready: Socket[] = [];
+      let ready: AnySocket[] = [];
       for (let i = 0; i < 300 && ready.length === 0; i++) {
         pub.trySend(["weather", "rain"]);
         pub.trySend(["news", "probe"]);
