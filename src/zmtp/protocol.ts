@@ -1,21 +1,24 @@
 /**
- * One ZMTP 3.x connection (libzmq's stream engine without the stream): bytes
- * in through receive(), bytes out through the sink's write(). It sends the
- * greeting at once, runs the mechanism's handshake, checks the peer's socket
- * type, then carries messages, subscriptions and heartbeats. Transport-free:
- * the session owns the stream and decides about reconnecting.
+ * One ZMTP connection (libzmq's stream engine without the stream): bytes in
+ * through receive(), bytes out through the sink's write(). It sends the
+ * greeting in libzmq's steps (version.ts), runs the mechanism's handshake,
+ * checks the peer's socket type, then carries messages, subscriptions and
+ * heartbeats. A ZMTP 2.0 or 1.0 peer gets the old handshake instead (socket
+ * type byte for 2.0, identity frames both ways; NULL only) and no heartbeats.
+ * Transport-free: the session owns the stream and decides about reconnecting.
  */
 import { zerr, type ErrorCode, type ZocketError } from "../errors.js";
 import type { SocketTypeName } from "../socket-type.js";
-import { isCompatible, isSocketType } from "../socket-type.js";
+import { assumedPeer, isCompatible, isSocketType } from "../socket-type.js";
 import { commandBody, encodeMetadata, errorData, parseCommand, pingBody, type Metadata } from "./commands.js";
 import { CurveClient, CurveServer } from "./curve.js";
 import { Decoder, type DecoderHandler, type FailureKind, type RunResult } from "./decoder.js";
 import { FrameEncoder } from "./encoder.js";
-import { encodeGreeting, type MechanismName, type PeerGreeting } from "./greeting.js";
+import type { MechanismName, PeerGreeting } from "./greeting.js";
 import { NullMechanism, type Mechanism, type MechanismHost } from "./mechanism.js";
 import { PlainClient, PlainServer, type Authenticate } from "./plain.js";
 import type { FrameTransform } from "./transform.js";
+import { GreetingSteps, isOldRevision, socketTypeNumber, socketTypeOf, type ProtocolVersion } from "./version.js";
 
 export interface ZmtpOptions {
   socketType: SocketTypeName;
@@ -39,8 +42,10 @@ export interface ZmtpOptions {
 export interface ZmtpPeer {
   socketType: SocketTypeName;
   routingId: Buffer;
-  /** 0 for a ZMTP 3.0 peer, 1 for 3.1. */
+  /** 0 for a ZMTP 3.0 (or 2.0, 1.0) peer, 1 for 3.1: whether it takes SUBSCRIBE/CANCEL commands. */
   minor: number;
+  /** What the peer speaks. A 1.0 peer sends no socket type: socketType is then one ours can talk to. */
+  protocol: ProtocolVersion;
   metadata: Metadata;
   userId: string;
 }
@@ -79,6 +84,12 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
   private readonly encoder = new FrameEncoder();
   private mechanism: Mechanism | null = null;
   private peerMinor = 1;
+  private protocol: ProtocolVersion = "3.1";
+  /** The socket type a 2.0 peer announced in its greeting. */
+  private oldPeerType: SocketTypeName | null = null;
+  private readonly steps: GreetingSteps;
+  /** A peer without a greeting (RFC 13): it sends no subscriptions. */
+  private unversionedPeer = false;
   private ready = false;
   private closed = false;
   /** Counts received chunks: heartbeat checks compare it instead of resetting timers per chunk. */
@@ -98,6 +109,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     private readonly sink: ZmtpSink,
   ) {
     this.decoder = new Decoder(this, opts.maxMessageSize);
+    this.steps = new GreetingSteps(opts.mechanism, opts.asServer, opts.routingId.length);
   }
 
   get alive(): boolean {
@@ -109,9 +121,9 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     return this.encoder.bytes;
   }
 
-  /** Sends our greeting whole, at once, and starts the handshake clock. */
+  /** Sends our signature (the rest follows the peer's: version.ts) and starts the handshake clock. */
   start(): void {
-    this.sink.write([encodeGreeting(this.opts.mechanism, this.opts.asServer)]);
+    this.sink.write([this.steps.signature()]);
     const ivl = this.opts.handshakeInterval;
     if (ivl > 0) {
       this.handshakeTimer = setTimeout(() => {
@@ -222,6 +234,67 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
 
   // ------------------------------------------------------- decoder handler
 
+  signature(): void {
+    this.sink.write([this.steps.major()]);
+  }
+
+  revision(revision: number): void {
+    if (!isOldRevision(revision)) return this.sink.write([this.steps.rest()]);
+    if (this.refusedAsOld(revision === 1 ? "2.0" : "1.0")) return;
+    // The rest of a 2.0 greeting: our socket type (libzmq sends it to revision 0 peers too).
+    this.sink.write([Buffer.from([socketTypeNumber(this.opts.socketType)])]);
+  }
+
+  unversioned(): void {
+    if (this.refusedAsOld("1.0")) return;
+    this.oldProtocol("1.0");
+    this.unversionedPeer = true;
+    // The signature we sent reads, to a 1.0 peer, as our identity message's header: its body follows.
+    if (this.opts.routingId.length > 0) this.sink.write([this.opts.routingId]);
+  }
+
+  oldGreeting(revision: number, typeNumber: number): void {
+    if (revision === 1) {
+      this.oldProtocol("2.0");
+      const type = socketTypeOf(typeNumber);
+      if (type === null) return this.failed("protocol", `the ZMTP 2.0 peer announced no known socket type (${typeNumber})`);
+      // 2.0 has no ERROR command: an incompatible peer is just closed.
+      if (!isCompatible(this.opts.socketType, type)) {
+        return this.failed("protocol", `incompatible peer: ${this.opts.socketType} cannot talk to ${type}`);
+      }
+      this.oldPeerType = type;
+    } else {
+      // Revision 0 (libzmq 3.0/3.1 era): a greeting, then 1.0 framing.
+      this.oldProtocol("1.0");
+    }
+    // Our identity goes first, as a single frame.
+    this.encoder.message([this.opts.routingId]);
+    this.flush();
+  }
+
+  /** A 1.0/2.0 peer's identity: the handshake is done (a 1.0 PUB peer is sent everything, as libzmq does). */
+  identity(id: Buffer): void {
+    const identity = Buffer.from(id);
+    if (this.refusedIdentity(identity)) return;
+    this.becomeReady(this.oldPeerType ?? assumedPeer(this.opts.socketType), identity, new Map(), "");
+    // 1.0 subscribers filter for themselves and send no subscriptions: subscribe them to everything.
+    const publisher = this.opts.socketType === "PUB" || this.opts.socketType === "XPUB";
+    if (publisher && this.unversionedPeer) this.sink.onSubscribe(Buffer.alloc(0), true);
+  }
+
+  private oldProtocol(version: "1.0" | "2.0"): void {
+    this.protocol = version;
+    this.peerMinor = 0;
+    this.encoder.v1 = version === "1.0";
+  }
+
+  /** Older peers have no mechanisms: a socket set up for PLAIN or CURVE refuses them (libzmq does). */
+  private refusedAsOld(version: "1.0" | "2.0"): boolean {
+    if (this.opts.mechanism === "NULL") return false;
+    this.failed("protocol", `a ZMTP ${version} peer cannot use ${this.opts.mechanism} (it needs ZMTP 3.0 or later)`);
+    return true;
+  }
+
   greeting(g: PeerGreeting): void {
     const o = this.opts;
     if (g.mechanism !== o.mechanism) {
@@ -230,6 +303,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     // The as-server flag is not checked: libzmq 4.3 sends 0 there even from a PLAIN
     // server; the roles show in the commands (HELLO from a server is a protocol error).
     this.peerMinor = g.minor;
+    this.protocol = g.minor >= 1 ? "3.1" : "3.0";
     this.mechanism = this.createMechanism();
     this.mechanism.start();
   }
@@ -307,18 +381,28 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
       this.encoder.command(commandBody("ERROR", errorData("Invalid socket type")));
       return this.failed("protocol", `incompatible peer: ${this.opts.socketType} cannot talk to ${type}`);
     }
-    const identity = props.get("identity");
-    // A leading zero byte marks the ids a ROUTER generates (ZMQ_ROUTING_ID):
-    // a peer claiming one could take the id of another peer, or the next one.
-    if (this.opts.socketType === "ROUTER" && identity !== undefined && identity.length > 0 && identity[0] === 0) {
-      return this.failed("protocol", "the peer claims a routing id starting with a zero byte (reserved for generated ids)");
-    }
+    const identity = props.get("identity") ?? Buffer.alloc(0);
+    if (this.refusedIdentity(identity)) return;
+    this.becomeReady(type, identity, props, userId);
+  }
+
+  /**
+   * A leading zero byte marks the ids a ROUTER generates (ZMQ_ROUTING_ID):
+   * a peer claiming one could take the id of another peer, or the next one.
+   */
+  private refusedIdentity(identity: Buffer): boolean {
+    if (this.opts.socketType !== "ROUTER" || identity.length === 0 || identity[0] !== 0) return false;
+    this.failed("protocol", "the peer claims a routing id starting with a zero byte (reserved for generated ids)");
+    return true;
+  }
+
+  private becomeReady(type: SocketTypeName, identity: Buffer, props: Metadata, userId: string): void {
     this.ready = true;
     this.decoder.handshaken = true;
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.startHeartbeats();
-    this.sink.onReady({ socketType: type, routingId: identity ?? Buffer.alloc(0), minor: this.peerMinor, metadata: props, userId });
+    this.sink.onReady({ socketType: type, routingId: identity, minor: this.peerMinor, protocol: this.protocol, metadata: props, userId });
   }
 
   pause(): void {
@@ -332,9 +416,13 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
 
   // ------------------------------------------------------- heartbeats
 
+  /**
+   * PING/PONG came with ZMTP 3.1: a 3.0, 2.0 or 1.0 peer is never PINGed, nor
+   * dropped for not answering (libzmq does, then reconnects every timeout).
+   */
   private startHeartbeats(): void {
     const ivl = this.opts.heartbeatInterval;
-    if (ivl <= 0) return;
+    if (ivl <= 0 || this.protocol !== "3.1") return;
     this.pingTimer = setInterval(() => this.sendPing(), ivl);
     this.pingTimer.unref?.();
   }
