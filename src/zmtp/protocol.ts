@@ -10,10 +10,11 @@
 import { zerr, type ErrorCode, type ZocketError } from "../errors.js";
 import type { SocketTypeName } from "../socket-type.js";
 import { assumedPeer, isCompatible, isSocketType } from "../socket-type.js";
-import { commandBody, encodeMetadata, errorData, parseCommand, pingBody, type Metadata } from "./commands.js";
+import { commandBody, encodeMetadata, errorData, parseCommand, type Metadata } from "./commands.js";
 import { CurveClient, CurveServer } from "./curve.js";
 import { Decoder, type DecoderHandler, type FailureKind, type RunResult } from "./decoder.js";
 import { FrameEncoder } from "./encoder.js";
+import { Heartbeats, type HeartbeatHost } from "./heartbeat.js";
 import type { MechanismName, PeerGreeting } from "./greeting.js";
 import { NullMechanism, type Mechanism, type MechanismHost } from "./mechanism.js";
 import { PlainClient, PlainServer, type Authenticate } from "./plain.js";
@@ -79,7 +80,7 @@ const CODES: Record<FailureKind, ErrorCode> = { protocol: "EPROTO", auth: "EACCE
 /** Types that send their Identity in READY (libzmq does so for these). */
 const SENDS_IDENTITY = new Set<SocketTypeName>(["REQ", "DEALER", "ROUTER"]);
 
-export class ZmtpConnection implements DecoderHandler, MechanismHost {
+export class ZmtpConnection implements DecoderHandler, MechanismHost, HeartbeatHost {
   private readonly decoder: Decoder;
   private readonly encoder = new FrameEncoder();
   private mechanism: Mechanism | null = null;
@@ -93,16 +94,12 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
   private ready = false;
   private closed = false;
   /** Counts received chunks: heartbeat checks compare it instead of resetting timers per chunk. */
-  private received = 0;
+  received = 0;
   private handshakeTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private timeoutTimer: ReturnType<typeof setTimeout> | null = null;
-  private ttlTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly heartbeats: Heartbeats;
   /** We asked the sink to stop reading. */
-  private inputHeld = false;
+  inputHeld = false;
   private continueScheduled = false;
-  /** The context of the last PING not answered yet: many PINGs get one PONG (libzmq coalesces them too). */
-  private pendingPong: Buffer | null = null;
 
   constructor(
     private readonly opts: ZmtpOptions,
@@ -110,6 +107,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
   ) {
     this.decoder = new Decoder(this, opts.maxMessageSize);
     this.steps = new GreetingSteps(opts.mechanism, opts.asServer, opts.routingId.length);
+    this.heartbeats = new Heartbeats(this, opts);
   }
 
   get alive(): boolean {
@@ -154,7 +152,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
 
   /** The stream drained its outbound backlog: a PONG that waited goes out now. */
   outputDrained(): void {
-    this.answerPing();
+    this.heartbeats.answer();
   }
 
   /**
@@ -172,7 +170,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
       return this.failed("protocol", `unexpected input: ${(err as Error).message}`);
     }
     if (this.closed) return;
-    this.answerPing();
+    this.heartbeats.answer();
     if (r === "more") {
       if (this.inputHeld) {
         this.inputHeld = false;
@@ -328,7 +326,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     if (!this.ready) return this.mechanism!.command(cmd.name, cmd.data);
     switch (cmd.name) {
       case "PING":
-        return this.ping(cmd.data);
+        return this.heartbeats.ping(cmd.data);
       case "PONG":
         return; // any traffic counts as a sign of life
       case "SUBSCRIBE":
@@ -414,68 +412,28 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     this.pump();
   }
 
-  // ------------------------------------------------------- heartbeats
+  // ------------------------------------------------------- heartbeat host
+
+  sendCommandBody(body: Buffer): void {
+    this.encoder.command(body);
+    this.flush();
+  }
+
+  backlogged(): boolean {
+    return this.sink.backlogged?.() === true;
+  }
 
   /**
    * PING/PONG came with ZMTP 3.1: a 3.0, 2.0 or 1.0 peer is never PINGed, nor
    * dropped for not answering (libzmq does, then reconnects every timeout).
    */
   private startHeartbeats(): void {
-    const ivl = this.opts.heartbeatInterval;
-    if (ivl <= 0 || this.protocol !== "3.1") return;
-    this.pingTimer = setInterval(() => this.sendPing(), ivl);
-    this.pingTimer.unref?.();
-  }
-
-  private sendPing(): void {
-    this.encoder.command(pingBody(this.opts.heartbeatTimeToLive));
-    this.flush();
-    const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : this.opts.heartbeatInterval;
-    if (this.timeoutTimer !== null || timeout <= 0) return;
-    const seen = this.received;
-    this.timeoutTimer = setTimeout(() => {
-      this.timeoutTimer = null;
-      // While we hold input (our queue is full) the peer's traffic waits unread: not silence.
-      if (this.received === seen && !this.inputHeld) this.failed("other", `no traffic within heartbeatTimeout (${timeout} ms)`);
-    }, timeout);
-    this.timeoutTimer.unref?.();
-  }
-
-  /**
-   * A PING is answered with a PONG echoing its context, once the decoder's
-   * turn is over and only while the stream is not backlogged: a peer that
-   * floods PINGs and never reads costs one pending PONG. A TTL makes us watch
-   * the peer too.
-   */
-  private ping(data: Buffer): void {
-    if (data.length < 2) return this.failed("protocol", "malformed PING");
-    this.pendingPong = Buffer.from(data.subarray(2, 18));
-    const ttl = data.readUInt16BE(0) * 100;
-    if (ttl > 0) this.watchTtl(ttl);
-  }
-
-  private answerPing(): void {
-    const context = this.pendingPong;
-    if (context === null || this.closed || this.sink.backlogged?.() === true) return;
-    this.pendingPong = null;
-    this.encoder.command(commandBody("PONG", context));
-    this.flush();
-  }
-
-  private watchTtl(ttl: number): void {
-    if (this.ttlTimer !== null) clearTimeout(this.ttlTimer);
-    const seen = this.received;
-    this.ttlTimer = setTimeout(() => {
-      this.ttlTimer = null;
-      if (this.received === seen && !this.inputHeld) this.failed("other", `peer silent past its heartbeat TTL (${ttl} ms)`);
-    }, ttl);
-    this.ttlTimer.unref?.();
+    if (this.protocol === "3.1") this.heartbeats.start();
   }
 
   private stopTimers(): void {
-    for (const t of [this.handshakeTimer, this.timeoutTimer, this.ttlTimer]) if (t !== null) clearTimeout(t);
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    this.handshakeTimer = this.timeoutTimer = this.ttlTimer = null;
-    this.pingTimer = null;
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+    this.heartbeats.stop();
   }
 }
