@@ -41,7 +41,7 @@ export class Heartbeats {
   /** Starts PINGing (when an interval is set). */
   start(): void {
     const ivl = this.opts.heartbeatInterval;
-    if (ivl <= 0) return;
+    if (ivl <= 0 || this.pingTimer !== null) return;
     this.pingTimer = setInterval(() => this.sendPing(), ivl);
     this.pingTimer.unref?.();
   }

@@ -326,6 +326,8 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost, HeartbeatH
     if (!this.ready) return this.mechanism!.command(cmd.name, cmd.data);
     switch (cmd.name) {
       case "PING":
+        // A 3.0 peer that PINGs has PING/PONG after all (libzmq 4.2 to 4.3.2 announce 3.0): heartbeat it too.
+        if (this.protocol === "3.0") this.heartbeats.start();
         return this.heartbeats.ping(cmd.data);
       case "PONG":
         return; // any traffic counts as a sign of life

@@ -281,6 +281,22 @@ describe("ZMTP engine: 2.0 and 1.0 peers", () => {
       });
     });
 
+    it("a 3.0 peer that PINGs us (libzmq 4.2 to 4.3.2 announce 3.0) has PING/PONG: from then on it is PINGed and held to the timeout", async () => {
+      const g30 = encodeGreeting("NULL", false);
+      g30[11] = 0;
+      const r = rec(options("PULL", { heartbeatInterval: 10, heartbeatTimeout: 30 }));
+      r.conn.start();
+      r.conn.receive(Buffer.concat([g30, encodeCommand("READY", encodeMetadata([["Socket-Type", latin("PUSH")]]))]));
+      drain(r);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect(drain(r).includes(latin("PING")), "PINGed before it PINGed").to.equal(false);
+      r.conn.receive(encodeCommand("PING", hex("0000")));
+      expect(drain(r).equals(encodeCommand("PONG"))).to.equal(true);
+      await r.failure;
+      expect(drain(r).includes(latin("PING")), "PINGed after it PINGed").to.equal(true);
+      expect(r.errors.map((e) => e.kind)).to.deep.equal(["other"]);
+    });
+
     it("handshakeInterval: a 2.0 peer that never sends its identity fails (other) after the interval", async () => {
       const r = rec(options("PULL", { handshakeInterval: 30 }));
       r.conn.start();
