@@ -4,9 +4,8 @@
  * a signal, an error), each closing the sockets and terminating the context
  * before the process exits with its status.
  */
-import { Context, ZocketError } from "../index.js";
+import { Context, proxy, ZocketError, type AnySocket } from "../index.js";
 import { CANNOT_RECV, CANNOT_SEND, UsageError, type Config } from "./args.js";
-import { forward } from "./forward.js";
 import { formatMessage, parseLine } from "./frames.js";
 import { LineSource } from "./lines.js";
 import { openSocket, startPlainZap, type CliSocket } from "./sockets.js";
@@ -48,9 +47,10 @@ export class Run {
     this.#activity();
     const c = this.#config;
     if (c.mode === "proxy") {
-      const [front, back, capture] = this.#sockets as [CliSocket, CliSocket, CliSocket | undefined];
-      // Swap for the library's proxy(front, back, { capture }) once it exists: same shape.
-      await forward(front, back, capture === undefined ? {} : { capture }).done;
+      // CliSocket is the Socket's own object seen through the tool's interface (sockets.ts).
+      const [front, back, capture] = this.#sockets as unknown as [AnySocket, AnySocket, AnySocket | undefined];
+      // Ends (resolves) when the sockets close at the end of the run.
+      await proxy(front, back, { capture }).done;
       return;
     }
     const sock = this.#sockets[0]!;
