@@ -292,13 +292,9 @@ export class Session implements PipeSink {
     // reported on a later turn, and what the kernel took at once never shows in
     // writableLength, so an unbounded loop could empty the whole pipe into a
     // connection that is already dead.
+    if (stream.writableLength >= mark) return;
     let handed = 0;
-    // `writable` turns false at once when a write fails (EPIPE): stop there.
-    while (stream.writableLength < mark && stream.writable) {
-      if (handed >= STREAM_HIGH_WATER) {
-        this.readActivated();
-        break;
-      }
+    for (;;) {
       const msg = pipe.read();
       if (msg === null) break;
       const first = msg[0]!;
@@ -307,9 +303,16 @@ export class Session implements PipeSink {
       } else {
         engine.sendMessage(msg);
       }
+      // The stream's state changes only when a batch is handed over: look at it then, not per message.
       if (engine.pendingBytes >= BATCH_BYTES) {
         handed += engine.pendingBytes;
         engine.flush();
+        // `writable` turns false at once when a write fails (EPIPE): stop there.
+        if (stream.writableLength >= mark || !stream.writable) break;
+        if (handed >= STREAM_HIGH_WATER) {
+          this.readActivated();
+          break;
+        }
       }
     }
     engine.flush();
