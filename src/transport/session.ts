@@ -74,7 +74,6 @@ export class Session implements PipeSink {
     private readonly onEnd: (s: Session) => void,
   ) {
     this.retryDelay = socket.options.reconnectInterval;
-    this.lockstep = socket.type === "REQ" || socket.type === "REP";
     // Without `immediate`, a connecting socket's queue exists from connect() on.
     if (address !== null && !socket.options.immediate) this.createPipe(null);
   }
@@ -319,9 +318,6 @@ export class Session implements PipeSink {
     engine.flush();
   }
 
-  /** The socket is a REQ or a REP: its messages go out as they come (readActivated). */
-  private readonly lockstep: boolean;
-  private pulling = false;
   /** Bytes handed to the stream from inside the socket's send() in the current burst (STALLED_BUDGET). */
   private stalledBytes = 0;
   /** The socket found its pipe full since the last scheduled pull. */
@@ -371,17 +367,6 @@ export class Session implements PipeSink {
   }
 
   readActivated(): void {
-    // REQ and REP send one message and then wait for an answer: nothing more
-    // comes to batch with it, so it goes out now, not a loop phase later.
-    if (this.lockstep && this.pipe?.accepting === true && !this.pulling) {
-      this.pulling = true;
-      try {
-        this.pullOut();
-      } finally {
-        this.pulling = false;
-      }
-      return;
-    }
     if (this.pullScheduled) return;
     this.pullScheduled = true;
     setImmediate(this.scheduledPull);
