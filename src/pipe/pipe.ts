@@ -38,6 +38,14 @@ export interface PipeSink {
   pipeHello(pipe: Pipe): void;
   /** The peer behind this pipe reconnected (a new tcp/ipc connection): resend state such as subscriptions. */
   pipeHiccup?(pipe: Pipe): void;
+  /**
+   * The writer found the pipe full, synchronously inside its send: take what
+   * you can now if that is cheap (a session in the writer's thread hands the
+   * messages to the kernel), so a burst reaches the wire before the writer
+   * drops or waits, as libzmq's I/O thread drains the pipe while its
+   * application thread sends.
+   */
+  writerStalled?(pipe: Pipe): void;
 }
 
 /** How an end reaches the other end: the strategy a Pipe runs over (links.ts). */
@@ -56,6 +64,8 @@ export interface PipeLink {
   termAck(): void;
   /** Hands messages batched in this thread to the peer now. */
   flush(): void;
+  /** The writer found the pipe full: a reader in this thread may take what it can now (PipeSink.writerStalled). */
+  stalled?(): void;
   /** Drops messages batched in this thread (they never left it). */
   discardUnsent(): void;
   /** Lets go of the peer; `abrupt`: it learns the end as if our thread had died. */
@@ -180,6 +190,23 @@ export class Pipe {
     if (this.state !== ACTIVE) return false;
     const limit = this.limit();
     if (limit === 0 || this.link.outstanding() < limit) return true;
+    return this.checkWriteFull(limit);
+  }
+
+  /**
+   * The slow path of checkWrite: the pipe is full. A reader in this thread
+   * gets one chance to take messages now (a session writes them to its
+   * stream); only if that frees nothing is the writer blocked. The flag is
+   * clear meanwhile, so what the reader consumes wakes nobody re-entrantly.
+   */
+  private checkWriteFull(limit: number): boolean {
+    const link = this.link;
+    if (link.stalled !== undefined) {
+      this.writerBlocked = false;
+      link.stalled();
+      if (this.state !== ACTIVE) return false;
+      if (this.link.outstanding() < limit) return true;
+    }
     this.writerBlocked = true;
     return false;
   }

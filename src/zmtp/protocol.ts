@@ -114,6 +114,15 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost, HeartbeatH
     return !this.closed;
   }
 
+  /**
+   * True while input is held: bytes already received wait undecoded, or a
+   * decoded message waits for room in the socket's queue. The sink learns
+   * that they are all through when it is told to read again (setReading(true)).
+   */
+  get holdsInput(): boolean {
+    return this.inputHeld;
+  }
+
   /** Bytes written since the last flush (the session bounds its batches with it). */
   get pendingBytes(): number {
     return this.encoder.bytes;
