@@ -11,7 +11,7 @@ export interface Row {
   name: string;
   transport: string;
   size: number;
-  unit: "msgs/s" | "µs" | "MiB over baseline";
+  unit: "msgs/s" | "µs" | "MiB over baseline" | "of 5000 delivered";
   /** The columns this case measures (the others stay empty, or show `absent`). */
   who: Who[];
   /** Bytes per message (all parts), for the bytes/s column of throughput rows. */
@@ -37,6 +37,7 @@ export interface Row {
 function fmtValue(v: number, unit: Row["unit"]): string {
   if (unit === "msgs/s") return fmtRate(v);
   if (unit === "µs") return `${v.toFixed(1)} µs`;
+  if (unit === "of 5000 delivered") return `${v.toFixed(0)}/5000`;
   return `${v.toFixed(0)} MiB`;
 }
 

@@ -6,6 +6,7 @@
  */
 import { betweenWorkers } from "./cases/workers.js";
 import { pushPull } from "./cases/throughput.js";
+import { pubBurst } from "./cases/burst.js";
 import { fanOut } from "./cases/fanout.js";
 import { roundTrip, roundTripBenchmarkJs } from "./cases/latency.js";
 import { netBulkTwoProcesses, netPingPongTwoProcesses, peakMemory, twoProcesses, twoProcessRoundTrip } from "./cases/processes.js";
@@ -219,6 +220,22 @@ export function buildSpecs(opts: { full: boolean; quick: boolean }): Spec[] {
             },
           }
         : {}),
+    });
+  }
+  // A burst: 5000 × 16 B published in one tight `await send()` loop; how many reach a subscriber that reads after it.
+  for (const transport of ["tcp", "ipc"] as const) {
+    specs.push({
+      group: "throughput",
+      name: "PUB burst, 5000 in one loop",
+      transport,
+      size: 16,
+      unit: "of 5000 delivered",
+      who: BOTH,
+      measure: (who) => pubBurst(who as "zocket" | "zeromq", transport),
+      target: {
+        text: "≥ 4500 delivered (90%)",
+        judge: (r: Row): Judged => (r.zocket === null ? { actual: "a figure is missing", met: null } : { actual: `${r.zocket.median.toFixed(0)}`, met: r.zocket.median >= 4500 }),
+      },
     });
   }
   // CURVE (RFC 26): every frame sealed by the sender and opened by the receiver,
