@@ -33,6 +33,9 @@ export interface CallOptions {
 
 export interface Socket extends SocketOptionValues {}
 
+/** @internal The live core behind a facade, or null once detached (for Poller and proxy). */
+export let coreOf: (socket: Socket) => SocketBase | null;
+
 export class Socket implements AsyncIterable<Buffer[]> {
   #core: SocketBase | null;
   readonly #thread: ThreadContext;
@@ -53,6 +56,16 @@ export class Socket implements AsyncIterable<Buffer[]> {
   /** True once close() was called (or the socket was detached). */
   get closed(): boolean {
     return this.#core === null || this.#core.closed;
+  }
+
+  /** Whether tryRecv() would return a message now (libzmq's ZMQ_EVENTS & ZMQ_POLLIN; zeromq.js's `readable`). */
+  get readable(): boolean {
+    return this.#open("readable").hasIn();
+  }
+
+  /** Whether trySend() would take a message now (ZMQ_EVENTS & ZMQ_POLLOUT; PUB, XPUB and ROUTER always are: they drop). */
+  get writable(): boolean {
+    return this.#open("writable").hasOut();
   }
 
   get events(): SocketEvents {
@@ -172,6 +185,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
   }
 
   static {
+    coreOf = (socket) => socket.#core;
     for (const name of OPTION_NAMES) {
       Object.defineProperty(Socket.prototype, name, {
         configurable: true,

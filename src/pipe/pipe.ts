@@ -22,6 +22,7 @@
 import { Deque } from "../util/deque.js";
 import type { Msg } from "../msg.js";
 import type { EndInfo } from "../protocols.js";
+import { trace, TRACE } from "../debug.js";
 
 export type { EndInfo } from "../protocols.js";
 
@@ -215,6 +216,11 @@ export class Pipe {
     return true;
   }
 
+  /** The next whole message without taking it, or null (then the sink is woken when one arrives). */
+  peek(): Msg | null {
+    return this.checkRead() ? this.inq.peek()! : null;
+  }
+
   /** The next whole message, or null (then the sink is woken when one arrives). */
   read(): Msg | null {
     const msg = this.inq.shift();
@@ -300,6 +306,7 @@ export class Pipe {
    * linger ran out). What it delivered stays readable up to a delimiter.
    */
   onPeerGone(): void {
+    if (TRACE) trace("pipe %s (%s end, peer %s): peer gone without a handshake", this.endpoint || "-", this.own.type, this.peer?.type ?? "?");
     this.link = DEAD_LINK;
     if (this.state === TERMINATED) return;
     if (this.state === DRAINING && this.keepOnPeerLoss) return;
@@ -345,6 +352,7 @@ export class Pipe {
       this.finish(true);
       return;
     }
+    if (TRACE) trace("pipe %s (%s end, peer %s): terminate (%s)", this.endpoint || "-", this.own.type, this.peer?.type ?? "?", flush ? "flush, then delimiter" : "discard unsent");
     if (flush) this.link.flush();
     else this.link.discardUnsent();
     this.state = TERM_SENT;

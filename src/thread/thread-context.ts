@@ -16,10 +16,13 @@ import type { SocketState } from "../socket/migration.js";
 import { ZapClient, type ZapThread } from "../transport/zap.js";
 import { RootCoordinator } from "./root.js";
 import { ContextTree } from "./tree.js";
+import { trace, TRACE } from "../debug.js";
 
 export interface ThreadOptions {
   blocky: boolean;
   maxSockets: number;
+  /** The context's I/O threads (0: tcp/ipc run in the socket's own thread). */
+  ioThreads: number;
 }
 
 export class ThreadContext implements SocketHost, ZapThread {
@@ -55,7 +58,15 @@ export class ThreadContext implements SocketHost, ZapThread {
       atThread: (m) => this.atThread(m),
       parentLost: () => this.parentLost(),
     });
-    this.root = parent === null ? new RootCoordinator(this.tree, (sid, endpoint, port) => this.deliverHere(sid, endpoint, port)) : null;
+    this.root =
+      parent === null
+        ? new RootCoordinator(this.tree, (sid, endpoint, port) => this.deliverHere(sid, endpoint, port), opts.ioThreads, () => ({
+            contextId,
+            blocky: opts.blocky,
+            maxSockets: opts.maxSockets,
+            ...this.tree.share(),
+          }))
+        : null;
   }
 
   newSocketId(): string {
@@ -121,6 +132,15 @@ export class ThreadContext implements SocketHost, ZapThread {
     const cid = `${this.path}:${this.nextConnect++}`;
     this.up({ op: "connect", from: this.path, endpoint, cid, port: port2 });
     return { pipe: overPort(port1, own), cid };
+  }
+
+  /** A link to one of the context's I/O threads, or null when it has none (ioThreads 0). */
+  openIoLink(): MessagePort | null {
+    if (this.opts.ioThreads === 0 || this.terminated) return null;
+    const { port1, port2 } = new MessageChannel();
+    if (this.root !== null) this.root.openIo(port2);
+    else this.up({ op: "io", from: this.path, port: port2 });
+    return port1;
   }
 
   cancelInprocConnect(cid: string): void {
@@ -210,6 +230,7 @@ export class ThreadContext implements SocketHost, ZapThread {
   }
 
   private onTerm(): void {
+    if (TRACE) trace("context %s: term (%d sockets open, %d lingering)", this.path || "root", this.sockets.size, this.zombies.size);
     if (this.terminated) {
       this.reportStatus();
       return;
@@ -247,6 +268,7 @@ export class ThreadContext implements SocketHost, ZapThread {
 
   private finishTerm(): void {
     if (this.termFinished) return;
+    if (TRACE) trace("context %s: term done", this.path || "root");
     this.termFinished = true;
     this.terminated = true;
     this.zap.close();

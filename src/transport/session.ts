@@ -17,6 +17,7 @@ import { subscriptionMessage } from "../msg.js";
 import { ZmtpConnection, type EngineError, type ZmtpPeer } from "../zmtp/protocol.js";
 import type { NetAddress } from "./address.js";
 import type { ZapClient } from "./zap.js";
+import { trace, TRACE } from "../debug.js";
 
 /**
  * What a session needs of the socket it serves. The socket may have moved to
@@ -74,6 +75,7 @@ export class Session implements PipeSink {
   connect(): void {
     if (this.stopped || this.address === null) return;
     const a = this.address;
+    if (TRACE) trace("session %s: connecting", this.endpoint);
     const stream = a.kind === "tcp" ? net.connect({ host: a.host, port: a.port, noDelay: true }) : net.connect({ path: a.path });
     const onError = (err: Error): void => {
       stream.off("connect", onConnect);
@@ -101,6 +103,7 @@ export class Session implements PipeSink {
     // libzmq: interval plus random jitter up to the interval; doubling up to the max when set.
     const delay = this.retryDelay + Math.floor(Math.random() * ivl);
     if (max > 0) this.retryDelay = Math.min(this.retryDelay * 2, max);
+    if (TRACE) trace("session %s: retry in %d ms", this.endpoint, delay);
     this.socket.emit({ type: "connect:retry", address: this.endpoint });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -121,6 +124,11 @@ export class Session implements PipeSink {
     const curve = o.curveServer || o.curveServerKey !== null;
     const plain = !curve && (o.plainServer || o.plainUsername !== null);
     const asServer = curve ? o.curveServer : plain && o.plainServer;
+    if (TRACE) {
+      const where = `${stream.localAddress ?? ""}:${stream.localPort ?? ""} ${asAccepted ? "<-" : "->"} ${stream.remoteAddress ?? ""}:${stream.remotePort ?? ""}`;
+      const mechanism = curve ? `CURVE ${asServer ? "server" : "client"}` : plain ? `PLAIN ${asServer ? "server" : "client"}` : "NULL";
+      trace("session %s: %s (%s), handshake as %s, %s", this.endpoint, asAccepted ? "accepted" : "connected", where, this.socket.type, mechanism);
+    }
     const engine = new ZmtpConnection(
       {
         socketType: this.socket.type,
@@ -164,6 +172,7 @@ export class Session implements PipeSink {
   private onReady(peer: ZmtpPeer): void {
     this.ready = true;
     this.retryDelay = this.socket.options.reconnectInterval;
+    if (TRACE) trace("session %s: handshake done: ZMTP 3.%d, peer %s, routing id %s", this.endpoint, peer.minor, peer.socketType, peer.routingId.length > 0 ? peer.routingId.toString("hex") : "(none)");
     this.socket.emit({ type: "handshake", address: this.endpoint });
     const info: EndInfo = {
       type: peer.socketType,
@@ -193,6 +202,7 @@ export class Session implements PipeSink {
 
   private onEngineError(err: EngineError): void {
     const kind = err.kind === "auth" ? "auth" : err.kind === "other" ? "other" : "protocol";
+    if (TRACE) trace("session %s: %s error (%s): %s", this.endpoint, this.ready ? "protocol" : "handshake", kind, err.message);
     this.engineFailed = true;
     if (this.ready) this.engineError = err;
     if (!this.ready) this.socket.emit({ type: "handshake:error", address: this.endpoint, error: err, reason: kind });
@@ -203,6 +213,7 @@ export class Session implements PipeSink {
 
   private onStreamClosed(asAccepted: boolean): void {
     const wasReady = this.ready;
+    if (TRACE) trace("session %s: stream closed%s", this.endpoint, this.streamError === null ? "" : `: ${this.streamError.message}`);
     // Lost during the handshake (the peer closed, e.g. libzmq on a mechanism mismatch, before
     // saying why): libzmq reports that as a handshake failure without detail, then reconnects.
     if (!wasReady && this.engine !== null && !this.engineFailed && !this.stopped) {
