@@ -247,9 +247,15 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.readiness.notify();
   }
 
-  /** Terminates the pipes that came from `endpoint` (unbind / disconnect). */
+  /**
+   * Terminates the pipes that came from `endpoint` (unbind / disconnect).
+   * What was already sent on them still reaches the peer, ahead of the
+   * delimiter, as libzmq's erase_pipes (`terminate (true)`): a message sent
+   * to a peer in another thread just before an unbind must not vanish with
+   * the batch it was waiting in.
+   */
   dropPipes(endpoint: string): void {
-    for (const p of [...this.pipes]) if (p.endpoint === endpoint) p.terminate(false);
+    for (const p of [...this.pipes]) if (p.endpoint === endpoint) p.terminate(true);
   }
 
   // ------------------------------------------------------------ send / recv

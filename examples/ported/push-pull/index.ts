@@ -1,0 +1,3 @@
+/* eslint-disable import/no-unassigned-import */
+import "./producer.js"
+import "./worker.js"

@@ -1,0 +1,36 @@
+import {type Message, type Socket} from "zocket"
+
+export class Queue {
+  queue: Message[] = []
+  socket: Socket
+  max: number
+  sending = false
+
+  constructor(socket: Socket, max = 100) {
+    this.socket = socket
+    this.max = max
+  }
+
+  send(msg: Message) {
+    console.log(`Sending message: ${msg}`)
+    if (this.queue.length > this.max) {
+      throw new Error("Queue is full")
+    }
+    this.queue.push(msg)
+    return this.trySend()
+  }
+
+  async trySend() {
+    if (this.sending) {
+      return
+    }
+    this.sending = true
+
+    while (this.queue.length > 0) {
+      const firstMessage = this.queue.shift()!
+      await this.socket.send(firstMessage)
+    }
+
+    this.sending = false
+  }
+}

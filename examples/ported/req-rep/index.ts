@@ -1,0 +1,3 @@
+/* eslint-disable import/no-unassigned-import */
+import "./client.js"
+import "./server.js"
