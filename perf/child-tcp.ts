@@ -7,7 +7,7 @@
  * A failure prints "error <code>" and exits with 1 (the parent reports n/a with that code).
  */
 import * as zmq from "zeromq";
-import { Context } from "../src/index.js";
+import { Context, type SocketType } from "../src/index.js";
 
 const [mode, lib, ...args] = process.argv.slice(2) as [string, "zocket" | "zeromq", ...string[]];
 const ctx = new Context();
@@ -15,7 +15,7 @@ const ctx = new Context();
 type Sock = { bind(ep: string): Promise<string>; connect(ep: string): void; send(m: Buffer): Promise<void>; recv(): Promise<Buffer[]>; close(): void };
 function sock(type: "PUSH" | "PULL"): Sock {
   if (lib === "zocket") {
-    const s = ctx.socket(type);
+    const s = ctx.socket(type as SocketType); // either type: the runtime-checked Socket
     return { bind: (ep) => s.bind(ep), connect: (ep) => s.connect(ep), send: (m) => s.send(m), recv: () => s.recv(), close: () => s.close() };
   }
   const s = type === "PUSH" ? new zmq.Push({ linger: -1 }) : new zmq.Pull();
