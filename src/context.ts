@@ -50,6 +50,7 @@ export interface ContextOptions {
  * its `transferList`. Its fields are opaque.
  */
 export interface ContextHandle {
+  /** Marks the object as a context handle. */
   readonly kind: "zocket.context";
   /** Which context this is. */
   readonly contextId: string;

@@ -1,15 +1,5 @@
-/**
- * zocket: ZeroMQ-style messaging sockets in pure TypeScript for Node.js.
- *
- * ```ts
- * import { Context } from "zocket";
- *
- * const ctx = new Context();
- * const push = ctx.socket("PUSH");   // a PushSocket: no recv(), no subscribe()
- * ```
- *
- * @packageDocumentation
- */
+// zocket: ZeroMQ-style messaging sockets in pure TypeScript for Node.js.
+// The public API only; the README is the reference's front page.
 export { Context, type ContextOptions, type ContextHandle } from "./context.js";
 export { Socket, type SocketType, type DetachedSocket, type CallOptions } from "./socket.js";
 export type {
@@ -42,6 +32,7 @@ export type {
   CommonOptionName,
   TypeSpecificOptions,
   OptionInputs,
+  WiderOptionInputs,
   CurveKey,
 } from "./option-types.js";
 export type { Message, Frame } from "./msg.js";
@@ -52,6 +43,10 @@ export type {
   SocketEventOf,
   SocketEventListener,
   HandshakeFailure,
+  EventBase,
+  EventError,
+  EventCause,
+  EventHandshakeError,
   SocketEvents,
 } from "./events.js";
 export { curveKeyPair, curvePublicKey, type CurveKeyPair } from "./curve-keys.js";

@@ -7,7 +7,7 @@
  * Names follow zeromq.js; meanings follow libzmq's zmq_setsockopt, whose
  * option each one is (named in every comment).
  */
-import type { SocketTypeName } from "./socket-type.js";
+import type { SocketType } from "./socket-type.js";
 
 /** A CURVE key as given: 32 bytes, or its 40-character Z85 text (RFC 32). */
 export type CurveKey = Buffer | string;
@@ -297,7 +297,7 @@ export type OptionName = keyof SocketOptionValues;
  * Options whose value may be given in more forms than it reads back as:
  * a routing id as text or bytes, CURVE keys as bytes of any kind.
  */
-interface WiderInputs {
+export interface WiderOptionInputs {
   /**
    * This socket's routing id (`ZMQ_ROUTING_ID`): the name a ROUTER peer knows
    * it by. 1 to 255 bytes, not starting with a zero byte; a string is taken as
@@ -322,7 +322,7 @@ interface WiderInputs {
 }
 
 /** What may be passed in for each option (the value it reads back as, or a wider form). */
-export type OptionInputs = Omit<SocketOptionValues, keyof WiderInputs> & WiderInputs;
+export type OptionInputs = Omit<SocketOptionValues, keyof WiderOptionInputs> & WiderOptionInputs;
 
 /**
  * Every option, each optional, as `ctx.socket(type, options)` takes them
@@ -336,14 +336,23 @@ export type SocketOptions = Partial<OptionInputs>;
  * socket types" in zmq_setsockopt). Every other option applies to all types.
  */
 export interface TypeSpecificOptions {
+  /** `ZMQ_ROUTING_ID`: REQ, REP, DEALER, ROUTER. */
   routingId: "REQ" | "REP" | "DEALER" | "ROUTER";
+  /** `ZMQ_CONFLATE`: PUSH, PULL, PUB, SUB, DEALER. */
   conflate: "PUSH" | "PULL" | "PUB" | "SUB" | "DEALER";
+  /** `ZMQ_ROUTER_MANDATORY`: ROUTER. */
   routerMandatory: "ROUTER";
+  /** `ZMQ_ROUTER_HANDOVER`: ROUTER. */
   routerHandover: "ROUTER";
+  /** `ZMQ_PROBE_ROUTER`: ROUTER, DEALER, REQ. */
   probeRouter: "ROUTER" | "DEALER" | "REQ";
+  /** `ZMQ_REQ_RELAXED`: REQ. */
   reqRelaxed: "REQ";
+  /** `ZMQ_REQ_CORRELATE`: REQ. */
   reqCorrelate: "REQ";
+  /** `ZMQ_XPUB_VERBOSE`: XPUB. */
   xpubVerbose: "XPUB";
+  /** `ZMQ_XPUB_NODROP`: PUB, XPUB. */
   xpubNoDrop: "PUB" | "XPUB";
 }
 
@@ -354,7 +363,7 @@ export type CommonOptionName = Exclude<OptionName, keyof TypeSpecificOptions>;
  * The names of the options a socket of type `T` takes. For a union of types,
  * the options every one of them takes.
  */
-export type OptionNameOf<T extends SocketTypeName> =
+export type OptionNameOf<T extends SocketType> =
   | CommonOptionName
   | { [K in keyof TypeSpecificOptions]: [T] extends [TypeSpecificOptions[K]] ? K : never }[keyof TypeSpecificOptions];
 
@@ -364,7 +373,7 @@ export type OptionNameOf<T extends SocketTypeName> =
  * When `T` is the whole `SocketType` union (a type known only at run time),
  * every option: the run time checks them then.
  */
-export type OptionsOf<T extends SocketTypeName> = SocketTypeName extends T ? SocketOptions : Partial<Pick<OptionInputs, OptionNameOf<T>>>;
+export type OptionsOf<T extends SocketType> = SocketType extends T ? SocketOptions : Partial<Pick<OptionInputs, OptionNameOf<T>>>;
 
 /** The option values a socket of type `T` has as properties. */
-export type OptionValuesOf<T extends SocketTypeName> = Pick<SocketOptionValues, OptionNameOf<T>>;
+export type OptionValuesOf<T extends SocketType> = Pick<SocketOptionValues, OptionNameOf<T>>;

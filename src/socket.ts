@@ -8,15 +8,14 @@ import { zerr, ZocketError } from "./errors.js";
 import type { Message } from "./msg.js";
 import { checkOption, OPTION_NAMES, optionHint, type SocketOptionValues } from "./options.js";
 import type { SocketEvents } from "./events.js";
-import type { SocketTypeName } from "./socket-type.js";
+import type { SocketType } from "./socket-type.js";
 import type { SocketBase } from "./socket/socket-base.js";
 import { socketTransferables, type SocketState } from "./socket/migration.js";
 import { XSubSocket } from "./socket/pubsub.js";
 import type { ThreadContext } from "./thread/thread-context.js";
 import type { Transferable } from "./util/transfer.js";
 
-/** A socket type: `"PAIR" "PUB" "SUB" "XPUB" "XSUB" "REQ" "REP" "DEALER" "ROUTER" "PUSH" "PULL"`. */
-export type SocketType = SocketTypeName;
+export type { SocketType };
 
 /**
  * A socket frozen for migration (from `sock.detach()`): a structured-cloneable
@@ -26,10 +25,11 @@ export type SocketType = SocketTypeName;
  * @typeParam T The type of the socket it holds.
  */
 export interface DetachedSocket<T extends SocketType = SocketType> {
+  /** Marks the object as a detached socket. */
   readonly kind: "zocket.socket";
   /** The type of the socket it holds. */
   readonly type: T;
-  /** The socket's queues, options, subscriptions and connections, frozen (opaque). */
+  /** @internal The socket's queues, options, subscriptions and connections, frozen (opaque). */
   readonly state: SocketState;
   /** What must be transferred with it (message ports): pass it to `postMessage`. */
   readonly transferList: Transferable[];

@@ -10,11 +10,18 @@
  * every type without an edit here.
  */
 import type { OptionNameOf, CommonOptionName, SocketOptionValues, TypeSpecificOptions } from "./option-types.js";
+import type { SocketEvents } from "./events.js";
 import type { DetachedSocket, Socket, SocketType } from "./socket.js";
 
 type SendMember = "send" | "trySend";
 type RecvMember = "recv" | "tryRecv" | typeof Symbol.asyncIterator;
 type SubscribeMember = "subscribe" | "unsubscribe";
+/**
+ * Members BaseSocket declares itself: `type` and `detach` narrowed to the
+ * socket type, and the getters (an Omit of a getter loses its doc comment
+ * in TypeDoc, so they are written out).
+ */
+type Redeclared = "type" | "detach" | "closed" | "events" | "lastEndpoint";
 
 /**
  * What every socket has, whatever its type: `bind`/`connect` and friends,
@@ -24,9 +31,15 @@ type SubscribeMember = "subscribe" | "unsubscribe";
  * @typeParam T The socket type, or a union of them.
  */
 export interface BaseSocket<T extends SocketType = SocketType>
-  extends Omit<Socket, "type" | "detach" | SendMember | RecvMember | SubscribeMember | keyof TypeSpecificOptions> {
+  extends Omit<Socket, Redeclared | SendMember | RecvMember | SubscribeMember | keyof TypeSpecificOptions> {
   /** The socket type, as given to `ctx.socket()`. */
   readonly type: T;
+  /** True once `close()` was called (or the socket was detached). */
+  readonly closed: boolean;
+  /** Monitor events: `sock.events.on("handshake", e => …)` or `for await (const e of sock.events)`. */
+  readonly events: SocketEvents;
+  /** The endpoint of the last successful `bind()` (libzmq's `ZMQ_LAST_ENDPOINT`); null before any. */
+  readonly lastEndpoint: string | null;
   /**
    * Freezes the socket for migration to another thread; this object is dead
    * afterwards (every call throws `ENOTSOCK`). Post the result with its
@@ -83,16 +96,27 @@ export interface PullSocket extends ReceivingSocket<"PULL">, OwnOptions<"PULL"> 
 
 /** Each socket type's typed view: `SocketTypeMap["PUSH"]` is {@link PushSocket}. */
 export interface SocketTypeMap {
+  /** `ctx.socket("PAIR")`. */
   PAIR: PairSocket;
+  /** `ctx.socket("PUB")`. */
   PUB: PubSocket;
+  /** `ctx.socket("SUB")`. */
   SUB: SubSocket;
+  /** `ctx.socket("XPUB")`. */
   XPUB: XPubSocket;
+  /** `ctx.socket("XSUB")`. */
   XSUB: XSubSocket;
+  /** `ctx.socket("REQ")`. */
   REQ: ReqSocket;
+  /** `ctx.socket("REP")`. */
   REP: RepSocket;
+  /** `ctx.socket("DEALER")`. */
   DEALER: DealerSocket;
+  /** `ctx.socket("ROUTER")`. */
   ROUTER: RouterSocket;
+  /** `ctx.socket("PUSH")`. */
   PUSH: PushSocket;
+  /** `ctx.socket("PULL")`. */
   PULL: PullSocket;
 }
 
