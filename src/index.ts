@@ -1,5 +1,12 @@
-// zocket: ZeroMQ-style messaging sockets in pure TypeScript for Node.js.
-// The public API only; the README is the reference's front page.
+/**
+ * zocket: ZeroMQ-style messaging sockets in pure TypeScript for Node.js.
+ * The public API only; the README is the reference's front page.
+ *
+ * @packageDocumentation
+ * @document ../docs/MIGRATING-FROM-ZEROMQ-JS.md
+ * @document ../docs/ARCHITECTURE.md
+ * @document ../CHANGELOG.md
+ */
 export { Context, type ContextOptions, type ContextHandle } from "./context.js";
 export { Socket, type SocketType, type DetachedSocket, type CallOptions } from "./socket.js";
 export type {
