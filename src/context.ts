@@ -35,11 +35,15 @@ export interface ContextOptions {
    */
   maxSockets?: number;
   /**
-   * libzmq's I/O thread count (`ZMQ_IO_THREADS`). Checked and accepted for
-   * compatibility; tcp/ipc connections run in the thread of the socket that
-   * made them, whatever the value.
+   * How many worker threads, owned by the context, run the tcp/ipc
+   * listeners, sessions and engines (`ZMQ_IO_THREADS`; started on first
+   * use, gone after `term()`). 0 runs them in the thread of the socket that
+   * binds or connects, which is fastest for small messages; 1 or more moves
+   * framing and system calls off that thread, which helps bulk transfers and
+   * sockets that migrate.
    *
-   * Unit: threads. Range: integer from 0 to 64. Default: 0.
+   * Unit: threads. Range: integer from 0 to 64. Default: 0, or the
+   * `ZOCKET_IO_THREADS` environment variable.
    */
   ioThreads?: number;
 }
@@ -62,6 +66,8 @@ export interface ContextHandle {
   readonly blocky: boolean;
   /** The context's `maxSockets` option. */
   readonly maxSockets: number;
+  /** The context's `ioThreads` option. */
+  readonly ioThreads: number;
   /** The thread that called share(): the handle is for another one. */
   readonly sharedBy: number;
   /** What must be transferred with it: pass it to `postMessage` or the `Worker` constructor. */
@@ -101,7 +107,7 @@ export class Context {
     }
     if (attachedPorts.has(h.port)) throw zerr("EINVAL", "Context.attach: this handle was already attached; call ctx.share() once per thread");
     attachedPorts.add(h.port);
-    attaching = new ThreadContext(h.path, h.contextId, { blocky: h.blocky, maxSockets: h.maxSockets }, h.port);
+    attaching = new ThreadContext(h.path, h.contextId, { blocky: h.blocky, maxSockets: h.maxSockets, ioThreads: h.ioThreads }, h.port);
     return new Context();
   }
 
@@ -147,6 +153,7 @@ export class Context {
       port,
       blocky: thread.opts.blocky,
       maxSockets: thread.opts.maxSockets,
+      ioThreads: thread.opts.ioThreads,
       sharedBy: threadId,
       transferList: [port],
     };
@@ -200,11 +207,19 @@ function checkContextOptions(options: unknown): ThreadOptions {
   if (typeof maxSockets !== "number" || !Number.isInteger(maxSockets) || maxSockets < 1) {
     throw zerr("EINVAL", "new Context: maxSockets must be a positive integer");
   }
-  const ioThreads = o.ioThreads ?? 0;
+  const ioThreads = o.ioThreads ?? defaultIoThreads();
   if (typeof ioThreads !== "number" || !Number.isInteger(ioThreads) || ioThreads < 0 || ioThreads > 64) {
     throw zerr("EINVAL", "new Context: ioThreads must be an integer from 0 to 64");
   }
-  return { blocky, maxSockets };
+  return { blocky, maxSockets, ioThreads };
+}
+
+/** ZOCKET_IO_THREADS, when set to an integer from 0 to 64, else 0. */
+function defaultIoThreads(): number {
+  const v = process.env.ZOCKET_IO_THREADS;
+  if (v === undefined || !/^[0-9]{1,2}$/.test(v)) return 0;
+  const n = Number(v);
+  return n <= 64 ? n : 0;
 }
 
 /** Checks a handle from share(); EINVAL for anything else (a forged or mangled one). */
@@ -222,6 +237,9 @@ function checkHandle(handle: unknown): ContextHandle {
     typeof h.maxSockets !== "number" ||
     !Number.isInteger(h.maxSockets) ||
     h.maxSockets < 1 ||
+    typeof h.ioThreads !== "number" ||
+    !Number.isInteger(h.ioThreads) ||
+    h.ioThreads < 0 ||
     typeof h.sharedBy !== "number"
   ) {
     throw bad();

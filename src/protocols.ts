@@ -147,10 +147,21 @@ export type HostToSocket =
   | { op: "attach"; port: MessagePort; endpoint: string; pending: boolean }
   | { op: "event"; event: WireEvent }
   /** The listener of the unbind `rid` is closed. */
-  | { op: "unbound"; rid: number };
+  | { op: "unbound"; rid: number }
+  /** The bind `rid` (an I/O thread's link) listens on `endpoint`, or failed with `err`. */
+  | { op: "bound"; rid: number; endpoint: string; err: WireError | null }
+  /** Whether the host still serves something: an I/O thread's link holds the socket's thread while it does. */
+  | { op: "serving"; serving: boolean };
 
 /** Migrated socket → host thread. */
 export type SocketToHost =
+  /** An I/O thread's link: its first message, naming the socket it serves. */
+  | { op: "hello"; type: SocketTypeName; options: unknown }
+  /** The link's socket end moved to another thread: say again whether you serve. */
+  | { op: "sync" }
+  /** I/O threads: bind or connect there, with the socket's options as they are now (checked again on arrival). */
+  | { op: "bind"; rid: number; endpoint: string; options: unknown }
+  | { op: "connect"; endpoint: string; options: unknown }
   | { op: "unbind"; rid: number; endpoint: string }
   | { op: "disconnect"; endpoint: string }
   | { op: "close" };
@@ -162,11 +173,19 @@ export function parseHostToSocket(m: unknown): HostToSocket | null {
   }
   if (m.op === "event" && isWireEvent(m.event)) return { op: "event", event: m.event };
   if (m.op === "unbound" && isRid(m.rid)) return { op: "unbound", rid: m.rid };
+  if (m.op === "bound" && isRid(m.rid) && typeof m.endpoint === "string" && (m.err === null || isWireError(m.err))) {
+    return { op: "bound", rid: m.rid, endpoint: m.endpoint, err: m.err };
+  }
+  if (m.op === "serving" && typeof m.serving === "boolean") return { op: "serving", serving: m.serving };
   return null;
 }
 
 export function parseSocketToHost(m: unknown): SocketToHost | null {
   if (!isRecord(m)) return null;
+  if (m.op === "sync") return { op: "sync" };
+  if (m.op === "hello" && typeof m.type === "string" && isSocketType(m.type)) return { op: "hello", type: m.type, options: m.options };
+  if (m.op === "bind" && isRid(m.rid) && typeof m.endpoint === "string") return { op: "bind", rid: m.rid, endpoint: m.endpoint, options: m.options };
+  if (m.op === "connect" && typeof m.endpoint === "string") return { op: "connect", endpoint: m.endpoint, options: m.options };
   if (m.op === "unbind" && isRid(m.rid) && typeof m.endpoint === "string") return { op: "unbind", rid: m.rid, endpoint: m.endpoint };
   if (m.op === "disconnect" && typeof m.endpoint === "string") return { op: "disconnect", endpoint: m.endpoint };
   if (m.op === "close") return { op: "close" };
@@ -187,7 +206,9 @@ export type TreeUp =
   | { op: "detached"; from: string; sid: string; lifeline: MessagePort }
   | { op: "term"; from: string }
   | { op: "status"; from: string; idle: boolean; holders: string[] }
-  | { op: "gone"; from: string; path: string };
+  | { op: "gone"; from: string; path: string }
+  /** A socket's link to an I/O thread: the root hands `port` to one of them. */
+  | { op: "io"; from: string; port: MessagePort };
 
 /** Root → one thread (`to`) or every thread (`to` null). */
 export type TreeDown =
@@ -229,6 +250,8 @@ export function parseTreeUp(m: unknown): TreeUp | null {
         : null;
     case "gone":
       return typeof m.path === "string" ? { op: "gone", from, path: m.path } : null;
+    case "io":
+      return m.port instanceof MessagePort ? { op: "io", from, port: m.port } : null;
     default:
       return null;
   }
@@ -256,6 +279,7 @@ export function treePorts(m: TreeUp): MessagePort[] {
     case "bind":
       return m.addr !== null ? [m.addr] : [];
     case "connect":
+    case "io":
       return [m.port];
     case "detached":
       return [m.lifeline];

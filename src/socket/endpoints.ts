@@ -75,8 +75,10 @@ export class SocketEndpoints implements NetLinkOwner {
   private readonly connects = new Map<string, ConnectRecord>();
   /** tcp/ipc listeners and sessions made in this thread (created on first use). */
   private net: NetTransports | null = null;
-  /** Threads we moved away from that still host some of our tcp/ipc endpoints. */
+  /** Threads that host some of our tcp/ipc endpoints: ones we moved away from, and an I/O thread. */
   private links: NetLink[] = [];
+  /** Our link to an I/O thread of the context (made on first use when it has some). */
+  private io: NetLink | null = null;
   /** bind()s not settled yet: the socket cannot be detached meanwhile. */
   private inFlight = 0;
 
@@ -120,14 +122,17 @@ export class SocketEndpoints implements NetLinkOwner {
       return ep.text;
     }
     const address = parseNetAddress(ep.transport, ep.address, true, where);
+    const io = this.ioLink();
     this.inFlight++;
     let endpoint: string;
     try {
-      endpoint = await this.localNet().bind(address, ep.text);
+      endpoint = io !== null ? await io.bind(ep.text, cloneOptions(s.options)) : await this.localNet().bind(address, ep.text);
+    } catch (err) {
+      throw io !== null ? rethrown(err, where) : err;
     } finally {
       this.inFlight--;
     }
-    const record: BindRecord = { transport: ep.transport, endpoint, requested: ep.text, link: null };
+    const record: BindRecord = { transport: ep.transport, endpoint, requested: ep.text, link: io };
     this.binds.set(endpoint, record);
     this.binds.set(ep.text, record);
     return endpoint;
@@ -172,8 +177,10 @@ export class SocketEndpoints implements NetLinkOwner {
     // Checked before anything is recorded: a connect that throws leaves no trace.
     const address = parseNetAddress(ep.transport, ep.address, false, where);
     if (this.connects.has(ep.text)) return; // libzmq: connecting twice to one endpoint is a no-op
-    this.connects.set(ep.text, { transport: ep.transport, endpoint: ep.text, link: null, cids: [] });
-    this.localNet().connect(ep.text, address);
+    const io = this.ioLink();
+    this.connects.set(ep.text, { transport: ep.transport, endpoint: ep.text, link: io, cids: [] });
+    if (io !== null) io.connect(ep.text, cloneOptions(s.options));
+    else this.localNet().connect(ep.text, address);
   }
 
   disconnect(text: string): void {
@@ -198,7 +205,11 @@ export class SocketEndpoints implements NetLinkOwner {
   /** The socket closed: endpoints are freed now (libzmq); sessions end with their pipes. */
   close(): void {
     const s = this.socket;
-    for (const record of new Set(this.binds.values())) if (record.transport === "inproc") s.host.unboundHere(record.endpoint, s);
+    for (const record of new Set(this.binds.values())) {
+      if (record.transport === "inproc") s.host.unboundHere(record.endpoint, s);
+      // An I/O thread closes the listener a moment later; the socket's events end now, so say it here (as a local close does).
+      else if (record.link !== null && record.link === this.io) s.emit({ type: "close", address: record.endpoint });
+    }
     this.binds.clear();
     this.net?.close();
     for (const link of this.links) link.close();
@@ -225,6 +236,7 @@ export class SocketEndpoints implements NetLinkOwner {
     }
     this.net = null;
     this.links = [];
+    this.io = null;
     const index = (link: NetLink | null): number => (link === null ? here : live.indexOf(link));
     const binds: EndpointsState["binds"] = [];
     for (const r of new Set(this.binds.values())) {
@@ -243,7 +255,7 @@ export class SocketEndpoints implements NetLinkOwner {
   /** Takes a frozen record in (the socket's pipes are already revived). */
   thaw(state: EndpointsState): void {
     const s = this.socket;
-    this.links = state.links.map((port) => new NetLink(port, this));
+    this.links = state.links.map((port) => NetLink.thawed(port, this));
     const linkAt = (i: number): NetLink | null => this.links[i] ?? null;
     for (const b of state.binds) {
       const record: BindRecord = { transport: b.transport, endpoint: b.endpoint, requested: b.requested, link: linkAt(b.link) };
@@ -276,6 +288,7 @@ export class SocketEndpoints implements NetLinkOwner {
    */
   linkLost(link: NetLink): void {
     this.links = this.links.filter((l) => l !== link);
+    if (this.io === link) this.io = null;
     if (this.socket.closed) return;
     for (const record of new Set(this.binds.values())) {
       if (record.link !== link) continue;
@@ -318,6 +331,17 @@ export class SocketEndpoints implements NetLinkOwner {
       }
     };
     void attempt(REBIND_ATTEMPTS).finally(() => this.inFlight--);
+  }
+
+  /** The I/O thread link, made on first use; null when the context has no I/O threads. */
+  private ioLink(): NetLink | null {
+    if (this.io !== null && this.io.alive) return this.io;
+    const port = this.socket.host.openIoLink();
+    if (port === null) return null;
+    const s = this.socket;
+    this.io = NetLink.toIoThread(port, this, s.type, cloneOptions(s.options));
+    this.links.push(this.io);
+    return this.io;
   }
 
   /** This thread's NetTransports: made here, and only here, on first use. */

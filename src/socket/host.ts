@@ -46,6 +46,8 @@ export interface SocketHost {
    */
   openInprocPipe(endpoint: string, own: EndInfo): { pipe: Pipe; cid: string | null };
   cancelInprocConnect(cid: string): void;
+  /** A link to one of the context's I/O threads (tcp/ipc run there), or null if it has none. */
+  openIoLink(): MessagePort | null;
   /** The socket closed (it lingers as a zombie until zombieDone). `addressAtRoot`: the registry holds its address. */
   socketClosed(socket: HostedSocket, addressAtRoot: boolean): void;
   zombieDone(socket: HostedSocket): void;

@@ -7,6 +7,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { parseLifelineMsg, type TreeUp } from "../protocols.js";
+import { IoThreads, type JoinContext } from "./io-threads.js";
 import { InprocRegistry, type DeliverHere } from "./registry.js";
 import type { ContextTree } from "./tree.js";
 
@@ -27,11 +28,16 @@ export class RootCoordinator {
   private termDone = false;
   private warnTimer: ReturnType<typeof setTimeout> | null = null;
 
+  private readonly io: IoThreads;
+
   constructor(
     private readonly tree: ContextTree,
     deliverHere: DeliverHere,
+    ioThreads: number,
+    joinContext: JoinContext,
   ) {
     this.registry = new InprocRegistry(tree.path, deliverHere);
+    this.io = new IoThreads(ioThreads, joinContext);
     this.threads.set(tree.path, { idle: true, holders: [] });
   }
 
@@ -68,6 +74,9 @@ export class RootCoordinator {
         return;
       case "term":
         this.startTerm();
+        return;
+      case "io":
+        this.io.open(m.port);
         return;
       case "status":
         this.threads.set(m.from, { idle: m.idle, holders: m.holders });
@@ -111,6 +120,11 @@ export class RootCoordinator {
     lifeline.unref();
   }
 
+  /** A socket's link to an I/O thread (from this thread or, as an "io" request, from another). */
+  openIo(port: MessagePort): void {
+    this.io.open(port);
+  }
+
   /** Tells every thread, then waits for all of them to report idle. */
   private startTerm(): void {
     if (this.termStarted) return;
@@ -128,6 +142,7 @@ export class RootCoordinator {
     for (const t of this.threads.values()) if (!t.idle) return;
     this.termDone = true;
     if (this.warnTimer !== null) clearTimeout(this.warnTimer);
+    this.io.stop();
     this.tree.down({ op: "termDone", to: null });
   }
 

@@ -20,6 +20,8 @@ import { ContextTree } from "./tree.js";
 export interface ThreadOptions {
   blocky: boolean;
   maxSockets: number;
+  /** The context's I/O threads (0: tcp/ipc run in the socket's own thread). */
+  ioThreads: number;
 }
 
 export class ThreadContext implements SocketHost, ZapThread {
@@ -55,7 +57,15 @@ export class ThreadContext implements SocketHost, ZapThread {
       atThread: (m) => this.atThread(m),
       parentLost: () => this.parentLost(),
     });
-    this.root = parent === null ? new RootCoordinator(this.tree, (sid, endpoint, port) => this.deliverHere(sid, endpoint, port)) : null;
+    this.root =
+      parent === null
+        ? new RootCoordinator(this.tree, (sid, endpoint, port) => this.deliverHere(sid, endpoint, port), opts.ioThreads, () => ({
+            contextId,
+            blocky: opts.blocky,
+            maxSockets: opts.maxSockets,
+            ...this.tree.share(),
+          }))
+        : null;
   }
 
   newSocketId(): string {
@@ -121,6 +131,15 @@ export class ThreadContext implements SocketHost, ZapThread {
     const cid = `${this.path}:${this.nextConnect++}`;
     this.up({ op: "connect", from: this.path, endpoint, cid, port: port2 });
     return { pipe: overPort(port1, own), cid };
+  }
+
+  /** A link to one of the context's I/O threads, or null when it has none (ioThreads 0). */
+  openIoLink(): MessagePort | null {
+    if (this.opts.ioThreads === 0 || this.terminated) return null;
+    const { port1, port2 } = new MessageChannel();
+    if (this.root !== null) this.root.openIo(port2);
+    else this.up({ op: "io", from: this.path, port: port2 });
+    return port1;
   }
 
   cancelInprocConnect(cid: string): void {
