@@ -57,9 +57,9 @@ export function bindAddress(transport: "inproc" | "ipc" | "tcp"): string {
  * context terminates, which rejects pending calls with ETERM; zeromq.js: every
  * socket closes).
  */
-export function open(lib: Lib, opts: { sockets?: number } = {}): BenchLib {
+export function open(lib: Lib, opts: { sockets?: number; ioThreads?: number } = {}): BenchLib {
   if (lib === "zocket") {
-    const ctx = new Context({ blocky: false });
+    const ctx = new Context({ blocky: false, ...(opts.ioThreads !== undefined ? { ioThreads: opts.ioThreads } : {}) });
     const socks: { close(): void }[] = [];
     const shut = (): Promise<void> => {
       for (const s of socks) s.close();

@@ -51,6 +51,9 @@ export const ErrorCode = {
 /** A libzmq-style error code: `"EINVAL"`, `"EAGAIN"`, … (see {@link ErrorCode}). */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The same symbol in every copy of zocket a process has loaded. */
+const BRAND = Symbol.for("zocket.ZocketError");
+
 /**
  * Every error zocket raises. `code` names the libzmq errno (`EAGAIN`,
  * `ETERM`, …); `message` says what was wrong and where (socket type,
@@ -66,7 +69,19 @@ export class ZocketError extends Error {
     this.name = "ZocketError";
     this.code = code;
   }
+
+  /**
+   * `instanceof ZocketError` checks a brand, not the prototype chain: a
+   * process can hold two copies of zocket (on Node < 20.19, `require()` loads
+   * the CommonJS build and `import` the ESM one), and an error thrown by
+   * either must match the class of both. Subclasses keep the usual check.
+   */
+  static override [Symbol.hasInstance](value: unknown): value is ZocketError {
+    if (this !== ZocketError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
 }
+Object.defineProperty(ZocketError.prototype, BRAND, { value: true });
 
 /** Shorthand used across the code base: `throw zerr("EINVAL", "...")`. */
 export function zerr(code: ErrorCode, message: string, cause?: unknown): ZocketError {

@@ -58,3 +58,5 @@ export type {
 } from "./events.js";
 export { curveKeyPair, curvePublicKey, type CurveKeyPair } from "./curve-keys.js";
 export { z85 } from "./z85.js";
+export { Poller, type PollEvents, type AnySocket } from "./poller.js";
+export { proxy, Proxy, type ProxyOptions, type ProxyStatistics, type ProxyCounters, type ProxyState } from "./proxy.js";

@@ -31,3 +31,8 @@ export function isSocketType(name: unknown): name is SocketType {
 export function isCompatible(ours: SocketType, theirs: SocketType): boolean {
   return PEERS[ours].includes(theirs);
 }
+
+/** A type `ours` can talk to, for a peer that never says its own (ZMTP 1.0). */
+export function assumedPeer(ours: SocketTypeName): SocketTypeName {
+  return PEERS[ours][0]!;
+}

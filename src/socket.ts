@@ -44,6 +44,9 @@ export interface CallOptions {
 /** Every option is a read/write property of the socket (see {@link SocketOptionValues}). */
 export interface Socket extends SocketOptionValues {}
 
+/** @internal The live core behind a facade, or null once detached (for Poller and proxy). */
+export let coreOf: (socket: Socket) => SocketBase | null;
+
 /**
  * A ZeroMQ socket: the one runtime class behind every socket type. Make one
  * with `ctx.socket(type, options?)`, which gives the typed view of it
@@ -74,6 +77,16 @@ export class Socket implements AsyncIterable<Buffer[]> {
   /** True once close() was called (or the socket was detached). */
   get closed(): boolean {
     return this.#core === null || this.#core.closed;
+  }
+
+  /** Whether tryRecv() would return a message now (libzmq's ZMQ_EVENTS & ZMQ_POLLIN; zeromq.js's `readable`). */
+  get readable(): boolean {
+    return this.#open("readable").hasIn();
+  }
+
+  /** Whether trySend() would take a message now (ZMQ_EVENTS & ZMQ_POLLOUT; PUB, XPUB and ROUTER always are: they drop). */
+  get writable(): boolean {
+    return this.#open("writable").hasOut();
   }
 
   /**
@@ -234,6 +247,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
   }
 
   static {
+    coreOf = (socket) => socket.#core;
     for (const name of OPTION_NAMES) {
       Object.defineProperty(Socket.prototype, name, {
         configurable: true,

@@ -21,7 +21,7 @@ type SubscribeMember = "subscribe" | "unsubscribe";
  * socket type, and the getters (an Omit of a getter loses its doc comment
  * in TypeDoc, so they are written out).
  */
-type Redeclared = "type" | "detach" | "closed" | "events" | "lastEndpoint";
+type Redeclared = "type" | "detach" | "closed" | "events" | "lastEndpoint" | "readable" | "writable";
 
 /**
  * What every socket has, whatever its type: `bind`/`connect` and friends,
@@ -40,6 +40,10 @@ export interface BaseSocket<T extends SocketType = SocketType>
   readonly events: SocketEvents;
   /** The endpoint of the last successful `bind()` (libzmq's `ZMQ_LAST_ENDPOINT`); null before any. */
   readonly lastEndpoint: string | null;
+  /** Whether `tryRecv()` would return a message now (libzmq's `ZMQ_EVENTS` & `ZMQ_POLLIN`; zeromq.js's `readable`). */
+  readonly readable: boolean;
+  /** Whether `trySend()` would take a message now (`ZMQ_EVENTS` & `ZMQ_POLLOUT`; PUB, XPUB and ROUTER always are: they drop). */
+  readonly writable: boolean;
   /**
    * Freezes the socket for migration to another thread; this object is dead
    * afterwards (every call throws `ENOTSOCK`). Post the result with its

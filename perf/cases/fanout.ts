@@ -15,8 +15,9 @@
  */
 import { bindAddress, open, type BenchSocket, type Lib } from "../peers.js";
 import { stream } from "./throughput.js";
+import type { Window } from "../stats.js";
 
-const MIN_SECONDS = Number(process.env.BENCH_SECONDS) > 0 ? Number(process.env.BENCH_SECONDS) : 0.5;
+
 const SIZE = 16;
 
 /** Publishes `topic` until `sub` receives one message (bounded): its subscription is in place at the PUB. */
@@ -31,7 +32,7 @@ async function awaitSubscribed(pub: BenchSocket, sub: BenchSocket, topic: string
   if (!got) throw new Error(`fan-out: the subscription to ${topic} never reached the PUB`);
 }
 
-export async function fanOut(lib: Lib, subscribers: number): Promise<number> {
+export async function fanOut(lib: Lib, subscribers: number, window: Window): Promise<number> {
   const l = open(lib, { sockets: subscribers + 1 });
   try {
     const pub = l.socket("PUB", { noDrop: true });
@@ -54,7 +55,7 @@ export async function fanOut(lib: Lib, subscribers: number): Promise<number> {
     }
     const msg = Buffer.alloc(SIZE, 7);
     msg.write("match");
-    return await stream(pub, match, msg, 20_000, MIN_SECONDS);
+    return await stream(pub, match, msg, window);
   } finally {
     await l.end();
   }

@@ -1,24 +1,37 @@
-/** Cases that need separate processes: tcp throughput across two processes, and receive-side peak memory. */
+/**
+ * Cases across two processes (tcp on 127.0.0.1): steady-state throughput,
+ * round trips, receive-side peak memory, and the raw `net` baselines for them.
+ * One child binds and prints its endpoint, the other connects; the measuring
+ * child prints one figure, and then both are killed (the other one would
+ * stream or echo forever). A child that fails or exits before the figure
+ * fails the run: there is no default figure.
+ */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Lib } from "../peers.js";
-import { countFor } from "../stats.js";
+import { checkFigure, type Window } from "../stats.js";
 import { hold } from "../cleanup.js";
 
-const script = fileURLToPath(new URL("../child-tcp.js", import.meta.url));
+const zmqChild = fileURLToPath(new URL("../child-tcp.js", import.meta.url));
+export const netChild = fileURLToPath(new URL("../child-net.js", import.meta.url));
 
 interface Child {
-  done: Promise<void>;
+  /** Rejects if the child exits (or fails) before it is killed by kill(). */
+  exited: Promise<void>;
   kill(): void;
 }
 
-/** Runs child-tcp.js with `args`; its stdout lines go to `onLine`; "error <code>" lines fail it with that code. */
-function run(args: string[], onLine: (line: string) => void, extra: string[] = []): Child {
+function run(script: string, args: string[], onLine: (line: string) => void, extra: string[] = []): Child {
   let failure: string | null = null;
+  let killed = false;
   const p = spawn(process.execPath, [...extra, script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const kill = (): void => {
+    killed = true;
+    p.kill("SIGKILL");
+  };
   // Killed if the case overruns its deadline.
-  const release = hold(() => p.kill("SIGKILL"));
-  const done = new Promise<void>((resolve, reject) => {
+  const release = hold(kill);
+  const exited = new Promise<void>((resolve, reject) => {
     let rest = "";
     p.stdout.setEncoding("utf8");
     p.stdout.on("data", (d: string) => {
@@ -37,60 +50,76 @@ function run(args: string[], onLine: (line: string) => void, extra: string[] = [
     });
     p.once("exit", (code, signal) => {
       release();
-      if (code === 0) resolve();
+      if (killed) resolve();
       else if (failure !== null) reject(Object.assign(new Error(`child ${args[0]} ${args[1]}: ${failure}`), { code: failure }));
-      else reject(new Error(`child ${args[0]} ${args[1]} exited with ${code ?? signal}`));
+      else reject(new Error(`child ${args[0]} ${args[1]} exited with ${code ?? signal} before its figure`));
     });
   });
-  return { done, kill: () => p.kill("SIGKILL") };
+  exited.catch(() => {});
+  return { exited, kill };
 }
 
-/** Starts the receiving child, then the sender once the receiver prints its endpoint; a failing sender ends the receiver. */
-async function pair(recvArgs: string[], sendArgs: (ep: string) => string[], onLine: (line: string) => void, extra: string[] = []): Promise<void> {
-  let sender: Promise<void> = Promise.resolve();
-  let senderError: unknown = null;
-  const receiver = run(
-    recvArgs,
+/**
+ * Starts the binding child, then the connecting one once the first prints
+ * "ep <endpoint>"; resolves with the number after `key ` printed by the
+ * measuring one, which must be finite and positive.
+ */
+export async function pair(script: string, bindArgs: string[], connectArgs: (ep: string) => string[], measuring: "bind" | "connect", key: string, extra: string[] = []): Promise<number> {
+  let resolveFigure!: (v: number) => void;
+  let rejectFigure!: (e: unknown) => void;
+  const figure = new Promise<number>((res, rej) => ((resolveFigure = res), (rejectFigure = rej)));
+  const take = (line: string): void => {
+    if (line.startsWith(`${key} `)) {
+      try {
+        resolveFigure(checkFigure(Number(line.split(" ")[1]), `${key} from child`));
+      } catch (e) {
+        rejectFigure(e);
+      }
+    }
+  };
+  let connector: Child | null = null;
+  const binder = run(
+    script,
+    bindArgs,
     (line) => {
-      if (line.startsWith("ep ")) {
-        sender = run(sendArgs(line.slice(3)), () => {}).done.catch((err) => {
-          senderError = err;
-          receiver.kill();
-        });
-      } else onLine(line);
+      if (line.startsWith("ep ") && connector === null) {
+        connector = run(script, connectArgs(line.slice(3)), measuring === "connect" ? take : () => {}, extra);
+        connector.exited.catch(rejectFigure);
+      } else if (measuring === "bind") take(line);
     },
     extra,
   );
+  binder.exited.catch(rejectFigure);
   try {
-    await receiver.done;
-  } catch (err) {
-    await sender;
-    throw senderError ?? err;
+    return await figure;
+  } finally {
+    binder.kill();
+    (connector as Child | null)?.kill();
+    await Promise.allSettled([binder.exited, (connector as Child | null)?.exited]);
   }
-  await sender;
-  if (senderError !== null) throw senderError;
 }
 
-/** msgs/s received by one process from another over tcp. */
-export async function twoProcesses(lib: Lib, size: number): Promise<number> {
-  const n = countFor(size);
-  let rate = 0;
-  await pair(["recv", lib, String(n)], (ep) => ["send", lib, ep, String(size), String(n)], (line) => {
-    if (line.startsWith("rate ")) rate = Number(line.slice(5));
-  });
-  return rate;
+/** msgs/s received by one process from another over tcp, steady state (warm-up, then a timed window). */
+export function twoProcesses(lib: Lib, size: number, w: Window): Promise<number> {
+  return pair(zmqChild, ["recv", lib, String(w.warm), String(w.warmCount), String(w.secs)], (ep) => ["send", lib, ep, String(size)], "bind", "rate");
 }
 
-/** Peak RSS over baseline in a process receiving one message of `bytes` over tcp. */
-export async function peakMemory(lib: Lib, bytes: number): Promise<number> {
-  let peak = 0;
-  await pair(
-    ["mem", lib],
-    (ep) => ["bigsend", lib, ep, String(bytes)],
-    (line) => {
-      if (line.startsWith("peak ")) peak = Number(line.split(" ")[1]);
-    },
-    ["--expose-gc"],
-  );
-  return peak;
+/** µs per REQ/REP round trip between two processes over tcp. */
+export function twoProcessRoundTrip(lib: Lib, ms: number): Promise<number> {
+  return pair(zmqChild, ["rep", lib], (ep) => ["req", lib, ep, String(ms)], "connect", "rtt");
+}
+
+/** Peak RSS over baseline (bytes) in a process receiving one message of `bytes` over tcp. */
+export function peakMemory(lib: Lib, bytes: number): Promise<number> {
+  return pair(zmqChild, ["mem", lib], (ep) => ["bigsend", lib, ep, String(bytes)], "bind", "peak", ["--expose-gc"]);
+}
+
+/** Raw net bulk between two processes, in `size`-byte messages/s. */
+export function netBulkTwoProcesses(size: number, w: Window): Promise<number> {
+  return pair(netChild, ["recv", String(size), String(w.warm), String(w.warmCount), String(w.secs)], (port) => ["send", port, String(size)], "bind", "rate");
+}
+
+/** Raw net 16-byte ping-pong between two processes, µs per round trip. */
+export function netPingPongTwoProcesses(ms: number): Promise<number> {
+  return pair(netChild, ["echo"], (port) => ["ping", port, String(ms)], "connect", "rtt");
 }

@@ -96,6 +96,11 @@ export class LocalLink implements PipeLink {
 
   flush(): void {}
 
+  stalled(): void {
+    const other = this.other;
+    other.sink?.writerStalled?.(other);
+  }
+
   discardUnsent(): void {}
 
   close(abrupt: boolean): void {

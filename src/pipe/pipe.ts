@@ -22,6 +22,7 @@
 import { Deque } from "../util/deque.js";
 import type { Msg } from "../msg.js";
 import type { EndInfo } from "../protocols.js";
+import { trace, TRACE } from "../debug.js";
 
 export type { EndInfo } from "../protocols.js";
 
@@ -37,6 +38,14 @@ export interface PipeSink {
   pipeHello(pipe: Pipe): void;
   /** The peer behind this pipe reconnected (a new tcp/ipc connection): resend state such as subscriptions. */
   pipeHiccup?(pipe: Pipe): void;
+  /**
+   * The writer found the pipe full, synchronously inside its send: take what
+   * you can now if that is cheap (a session in the writer's thread hands the
+   * messages to the kernel), so a burst reaches the wire before the writer
+   * drops or waits, as libzmq's I/O thread drains the pipe while its
+   * application thread sends.
+   */
+  writerStalled?(pipe: Pipe): void;
 }
 
 /** How an end reaches the other end: the strategy a Pipe runs over (links.ts). */
@@ -55,6 +64,8 @@ export interface PipeLink {
   termAck(): void;
   /** Hands messages batched in this thread to the peer now. */
   flush(): void;
+  /** The writer found the pipe full: a reader in this thread may take what it can now (PipeSink.writerStalled). */
+  stalled?(): void;
   /** Drops messages batched in this thread (they never left it). */
   discardUnsent(): void;
   /** Lets go of the peer; `abrupt`: it learns the end as if our thread had died. */
@@ -179,6 +190,23 @@ export class Pipe {
     if (this.state !== ACTIVE) return false;
     const limit = this.limit();
     if (limit === 0 || this.link.outstanding() < limit) return true;
+    return this.checkWriteFull(limit);
+  }
+
+  /**
+   * The slow path of checkWrite: the pipe is full. A reader in this thread
+   * gets one chance to take messages now (a session writes them to its
+   * stream); only if that frees nothing is the writer blocked. The flag is
+   * clear meanwhile, so what the reader consumes wakes nobody re-entrantly.
+   */
+  private checkWriteFull(limit: number): boolean {
+    const link = this.link;
+    if (link.stalled !== undefined) {
+      this.writerBlocked = false;
+      link.stalled();
+      if (this.state !== ACTIVE) return false;
+      if (this.link.outstanding() < limit) return true;
+    }
     this.writerBlocked = true;
     return false;
   }
@@ -213,6 +241,11 @@ export class Pipe {
       return false;
     }
     return true;
+  }
+
+  /** The next whole message without taking it, or null (then the sink is woken when one arrives). */
+  peek(): Msg | null {
+    return this.checkRead() ? this.inq.peek()! : null;
   }
 
   /** The next whole message, or null (then the sink is woken when one arrives). */
@@ -300,6 +333,7 @@ export class Pipe {
    * linger ran out). What it delivered stays readable up to a delimiter.
    */
   onPeerGone(): void {
+    if (TRACE) trace("pipe %s (%s end, peer %s): peer gone without a handshake", this.endpoint || "-", this.own.type, this.peer?.type ?? "?");
     this.link = DEAD_LINK;
     if (this.state === TERMINATED) return;
     if (this.state === DRAINING && this.keepOnPeerLoss) return;
@@ -345,6 +379,7 @@ export class Pipe {
       this.finish(true);
       return;
     }
+    if (TRACE) trace("pipe %s (%s end, peer %s): terminate (%s)", this.endpoint || "-", this.own.type, this.peer?.type ?? "?", flush ? "flush, then delimiter" : "discard unsent");
     if (flush) this.link.flush();
     else this.link.discardUnsent();
     this.state = TERM_SENT;

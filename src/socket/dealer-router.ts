@@ -26,6 +26,12 @@ export class DealerSocket extends SocketBase {
   protected xrecv(): Msg | null {
     return this.fq.recv();
   }
+  protected override xhasIn(): boolean {
+    return this.fq.hasIn();
+  }
+  protected override xhasOut(): boolean {
+    return this.lb.hasOut();
+  }
 }
 
 interface RouterState {
@@ -132,6 +138,21 @@ export class RouterSocket extends SocketBase {
     out[0] = this.fq.lastPipe!.routingId!;
     for (let i = 0; i < msg.length; i++) out[i + 1] = msg[i]!;
     return out;
+  }
+
+  protected override xhasIn(): boolean {
+    return this.fq.hasIn();
+  }
+
+  /**
+   * libzmq's router_t::xhas_out: always, since an unroutable or full peer's
+   * message is dropped; with routerMandatory, only while some peer has room
+   * (the message may still be refused if its own peer is full).
+   */
+  protected override xhasOut(): boolean {
+    if (!this.options.routerMandatory) return true;
+    for (const p of this.fq.pipes) if (p.checkWrite()) return true;
+    return false;
   }
 
   protected override xfreeze(): RouterState {

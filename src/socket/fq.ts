@@ -12,6 +12,12 @@ export class FairQueue extends PipeRotation {
     return super.remove(pipe);
   }
 
+  /** libzmq's fq_t::has_in: some pipe has a message (the empty ones will wake the sink). */
+  hasIn(): boolean {
+    for (const p of this.pipes) if (p.checkRead()) return true;
+    return false;
+  }
+
   recv(): Msg | null {
     const pipes = this.pipes;
     const n = pipes.length;

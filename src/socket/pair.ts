@@ -25,4 +25,12 @@ export class PairSocket extends SocketBase {
   protected xrecv(): Msg | null {
     return this.pipe !== null ? this.pipe.read() : null;
   }
+
+  protected override xhasIn(): boolean {
+    return this.pipe !== null && this.pipe.checkRead();
+  }
+
+  protected override xhasOut(): boolean {
+    return this.pipe !== null && this.pipe.checkWrite();
+  }
 }

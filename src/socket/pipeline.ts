@@ -27,6 +27,9 @@ export class PushSocket extends SocketBase {
   protected xrecv(): Msg | null {
     return null;
   }
+  protected override xhasOut(): boolean {
+    return this.lb.hasOut();
+  }
 }
 
 export class PullSocket extends SocketBase {
@@ -46,5 +49,8 @@ export class PullSocket extends SocketBase {
   }
   protected xrecv(): Msg | null {
     return this.fq.recv();
+  }
+  protected override xhasIn(): boolean {
+    return this.fq.hasIn();
   }
 }

@@ -105,6 +105,15 @@ export class XPubSocket extends SocketBase {
     return this.upstream.shift() ?? null;
   }
 
+  protected override xhasIn(): boolean {
+    return this.upstream.length > 0;
+  }
+
+  /** libzmq's dist_t::has_out is always true: a full subscriber misses the message (even with xpubNoDrop, as in libzmq). */
+  protected override xhasOut(): boolean {
+    return true;
+  }
+
   protected override xfreeze(): XPubState {
     const q = this.upstream.toArray();
     const at = new Map(this.pipes.map((p, i) => [p, i]));
@@ -199,6 +208,22 @@ export class XSubSocket extends SocketBase {
       if (msg === null) return null;
       if (this.subs.matches(msg[0]!)) return msg;
     }
+  }
+
+  /** libzmq's xsub_t::xhas_in: a matching message is there; unmatched ones ahead of it are dropped, as xrecv would. */
+  protected override xhasIn(): boolean {
+    for (const p of this.fq.pipes) {
+      for (let msg = p.peek(); msg !== null; msg = p.peek()) {
+        if (this.subs.matches(msg[0]!)) return true;
+        p.read();
+      }
+    }
+    return false;
+  }
+
+  /** libzmq's xsub_t::xhas_out: subscriptions can be sent at any time (SUB cannot send at all). */
+  protected override xhasOut(): boolean {
+    return true;
   }
 
   protected override xfreeze(): XSubState {

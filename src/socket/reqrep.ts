@@ -48,6 +48,7 @@ export class ReqSocket extends SocketBase {
     this.requestId = id;
     this.replyPipe = pipe;
     this.receiving = true;
+    this.readiness.notify();
     return true;
   }
 
@@ -61,17 +62,45 @@ export class ReqSocket extends SocketBase {
       if (msg === null) return null;
       // Only the peer we asked may answer; stale or malformed replies are dropped.
       if (this.fq.lastPipe !== this.replyPipe) continue;
-      let i = 0;
-      if (this.options.reqCorrelate) {
-        const idf = msg[0];
-        if (idf === undefined || idf.length !== 4 || idf.readUInt32BE(0) !== this.requestId) continue;
-        i = 1;
-      }
-      if (msg.length <= i || msg[i]!.length !== 0) continue;
+      const body = this.replyBody(msg);
+      if (body < 0) continue;
       this.receiving = false;
       this.replyPipe = null;
-      return msg.slice(i + 1);
+      this.readiness.notify();
+      return msg.slice(body);
     }
+  }
+
+  /** Where the reply's body starts (after request id and empty delimiter), or -1 if it is not our reply. */
+  private replyBody(msg: Msg): number {
+    let i = 0;
+    if (this.options.reqCorrelate) {
+      const idf = msg[0];
+      if (idf === undefined || idf.length !== 4 || idf.readUInt32BE(0) !== this.requestId) return -1;
+      i = 1;
+    }
+    return msg.length <= i || msg[i]!.length !== 0 ? -1 : i + 1;
+  }
+
+  /**
+   * libzmq's req_t::xhas_in: only while a reply is awaited, and (stricter
+   * than libzmq's TODO) only once our reply is there: what xrecv would drop
+   * from the asked peer's pipe is dropped here.
+   */
+  protected override xhasIn(): boolean {
+    const pipe = this.replyPipe;
+    if (!this.receiving || pipe === null) return false;
+    for (let msg = pipe.peek(); msg !== null; msg = pipe.peek()) {
+      if (this.replyBody(msg) >= 0) return true;
+      pipe.read();
+    }
+    return false;
+  }
+
+  /** libzmq's req_t::xhas_out: not while a reply is awaited (unless reqRelaxed), else when a peer has room. */
+  protected override xhasOut(): boolean {
+    if (this.receiving && !this.options.reqRelaxed) return false;
+    return this.lb.hasOut();
   }
 
   protected override xfreeze(): ReqState {
@@ -120,8 +149,26 @@ export class RepSocket extends SocketBase {
       this.envelope = msg.slice(0, i + 1);
       this.replyPipe = this.fq.lastPipe;
       this.receiving = false;
+      this.readiness.notify();
       return msg.slice(i + 1);
     }
+  }
+
+  /** libzmq's rep_t::xhas_in: a request can be taken (malformed ones ahead of it are dropped, as xrecv would). */
+  protected override xhasIn(): boolean {
+    if (!this.receiving) return false;
+    for (const p of this.fq.pipes) {
+      for (let msg = p.peek(); msg !== null; msg = p.peek()) {
+        if (msg.some((f) => f.length === 0)) return true;
+        p.read();
+      }
+    }
+    return false;
+  }
+
+  /** libzmq's rep_t::xhas_out: exactly while a reply is owed (it never blocks: router_t::xhas_out). */
+  protected override xhasOut(): boolean {
+    return !this.receiving;
   }
 
   protected xsend(msg: Msg): boolean {
@@ -135,6 +182,7 @@ export class RepSocket extends SocketBase {
     this.envelope = [];
     this.replyPipe = null;
     this.receiving = true;
+    this.readiness.notify();
     return true;
   }
 

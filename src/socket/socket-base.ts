@@ -26,6 +26,8 @@ import type { SocketHost } from "./host.js";
 import { Mailbox, type SocketPorts } from "./mailbox.js";
 import type { FrozenSocket } from "./migration.js";
 import { WaitQueue } from "./wait-queue.js";
+import { Readiness } from "./readiness.js";
+import { trace, TRACE } from "../debug.js";
 
 export type { SocketPorts } from "./mailbox.js";
 
@@ -54,6 +56,8 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   private readonly recvq = new WaitQueue<null, Msg>(() => this.updateKeepAlive());
   private pumping = false;
   private pumpAgain = false;
+  /** Pollers and proxies watching us (readiness.ts); unwatched, a pipe wake-up costs one size check. */
+  readonly readiness = new Readiness(() => this.updateKeepAlive());
 
   constructor(type: SocketTypeName, sid: string, options: SocketOptionValues, host: SocketHost, ports?: SocketPorts) {
     this.type = type;
@@ -104,6 +108,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   }
 
   emit(event: SocketEvent): void {
+    if (TRACE) trace("%s %s: %s %s%s", this.type, this.sid, event.type, event.address, "error" in event && event.error ? ` (${event.error.message})` : "");
     this.events.emit(event);
   }
 
@@ -183,6 +188,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     pipe.endpoint = endpoint;
     pipe.delay = this.pipeDelay;
     this.pipes.push(pipe);
+    if (TRACE) trace("%s %s: pipe attached (%s), peer %s", this.type, this.sid, endpoint || "-", pipe.peer?.type ?? "not known yet");
     if (pipe.peer !== null) {
       if (!this.checkPeer(pipe)) return;
     } else if (defer) {
@@ -195,23 +201,26 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     pipe.attached = true;
     this.xattach(pipe, false);
     this.pump();
+    this.readiness.notify();
   }
 
   private checkPeer(pipe: Pipe): boolean {
     const peerType = pipe.peer!.type;
     if (isCompatible(this.type, peerType)) return true;
     const err = zerr("EPROTO", `${this.type} socket cannot talk to a ${peerType} peer on ${pipe.endpoint}`);
-    this.events.emit({ type: "handshake:error", address: pipe.endpoint, error: err, reason: "protocol" });
+    this.emit({ type: "handshake:error", address: pipe.endpoint, error: err, reason: "protocol" });
     pipe.terminate(false);
     return false;
   }
 
   readActivated(pipe: Pipe): void {
     if (pipe.attached) this.xreadActivated(pipe);
+    this.readiness.notify();
   }
 
   writeActivated(pipe: Pipe): void {
     if (pipe.attached) this.xwriteActivated(pipe);
+    this.readiness.notify();
   }
 
   pipeHello(pipe: Pipe): void {
@@ -219,6 +228,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     if (!pipe.attached) {
       if (!this.closed) this.attachToType(pipe);
     } else this.xhello(pipe);
+    this.readiness.notify();
   }
 
   pipeHiccup(pipe: Pipe): void {
@@ -227,12 +237,14 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   pipeTerminated(pipe: Pipe): void {
     if (pipe.sink !== this) return;
+    if (TRACE) trace("%s %s: pipe terminated (%s)", this.type, this.sid, pipe.endpoint || "-");
     const i = this.pipes.indexOf(pipe);
     if (i >= 0) this.pipes.splice(i, 1);
     if (pipe.attached) this.xterminated(pipe);
     pipe.sink = null;
     if (this.zombie) this.zombieStep();
     else this.pump();
+    this.readiness.notify();
   }
 
   /** Terminates the pipes that came from `endpoint` (unbind / disconnect). */
@@ -293,7 +305,11 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   trySend(message: unknown): boolean {
     this.check("trySend");
     if (!this.canSend) throw zerr("ENOTSUP", `${this.type} sockets cannot send`);
-    const msg = toMsg(message, `${this.type}.trySend`);
+    return this.sendNow(toMsg(message, `${this.type}.trySend`));
+  }
+
+  /** trySend of a message already in our form and ours to give away (the proxy's received frames: no copy). */
+  sendNow(msg: Msg): boolean {
     // Earlier send() calls still waiting go first: this one would wait behind them.
     if (this.sendq.length > 0) return false;
     return this.xsend(msg);
@@ -385,11 +401,28 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     return served;
   }
 
+  // ------------------------------------------------------------ readiness (Poller, proxy)
+
+  /** libzmq's xhas_in / xhas_out: a message can be taken / queued now (or is dropped by a type that drops). */
+  protected xhasIn(): boolean {
+    return false;
+  }
+  protected xhasOut(): boolean {
+    return false;
+  }
+  /** ZMQ_POLLIN / ZMQ_POLLOUT: tryRecv() / trySend() would succeed (calls already waiting go first). */
+  hasIn(): boolean {
+    return this.canRecv && this.recvq.length === 0 && this.xhasIn();
+  }
+  hasOut(): boolean {
+    return this.canSend && this.sendq.length === 0 && this.xhasOut();
+  }
+
   // ------------------------------------------------------------ liveness
 
-  /** Whether something pending on this socket must keep the thread alive. */
+  /** Whether something pending on this socket (a call, a poller, lingering) must keep the thread alive. */
   get busy(): boolean {
-    return this.sendq.length > 0 || this.recvq.length > 0 || this.zombie;
+    return this.sendq.length > 0 || this.recvq.length > 0 || this.zombie || this.readiness.watched;
   }
 
   updateKeepAlive(): void {
@@ -401,6 +434,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.recvq.drain((w) => w.reject(err));
     if (sends) this.sendq.drain((w) => w.reject(err));
     this.updateKeepAlive();
+    this.readiness.notify(); // watchers learn of close, detach and term here
   }
 
   // ------------------------------------------------------------ close / zombie
@@ -462,7 +496,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     }
     this.endpoints.finish();
     this.updateKeepAlive();
-    this.events.emit({ type: "end", address: "" });
+    this.emit({ type: "end", address: "" });
     this.host.zombieDone(this);
     // Otherwise the registry's "bye" closes it, behind any attach still in flight.
     if (!this.mailbox.addressAtRoot) this.mailbox.close();
@@ -474,6 +508,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   freeze(): FrozenSocket {
     if (this.endpoints.busy) throw zerr("EAGAIN", `${this.type}.detach: a bind is still in progress; detach once it has settled`);
     this.detached = true;
+    if (TRACE) trace("%s %s: detached for migration with %d pipes", this.type, this.sid, this.pipes.length);
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was detached for migration`), false);
     // Sends already accepted by send() but not yet queued travel with the socket.
     const sends: Msg[] = [];
@@ -503,6 +538,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   /** Second half of migration: takes the frozen pipes, endpoints and state in. */
   thaw(s: FrozenSocket): void {
+    if (TRACE) trace("%s %s: adopted after migration with %d pipes", this.type, this.sid, s.pipes.length);
     for (const ps of s.pipes) {
       const p = revivePipe(ps);
       p.sink = this;

@@ -16,6 +16,7 @@ import type { SocketState } from "../socket/migration.js";
 import { ZapClient, type ZapThread } from "../transport/zap.js";
 import { RootCoordinator } from "./root.js";
 import { ContextTree } from "./tree.js";
+import { trace, TRACE } from "../debug.js";
 
 export interface ThreadOptions {
   blocky: boolean;
@@ -229,6 +230,7 @@ export class ThreadContext implements SocketHost, ZapThread {
   }
 
   private onTerm(): void {
+    if (TRACE) trace("context %s: term (%d sockets open, %d lingering)", this.path || "root", this.sockets.size, this.zombies.size);
     if (this.terminated) {
       this.reportStatus();
       return;
@@ -266,6 +268,7 @@ export class ThreadContext implements SocketHost, ZapThread {
 
   private finishTerm(): void {
     if (this.termFinished) return;
+    if (TRACE) trace("context %s: term done", this.path || "root");
     this.termFinished = true;
     this.terminated = true;
     this.zap.close();

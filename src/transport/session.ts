@@ -17,6 +17,7 @@ import { subscriptionMessage } from "../msg.js";
 import { ZmtpConnection, type EngineError, type ZmtpPeer } from "../zmtp/protocol.js";
 import type { NetAddress } from "./address.js";
 import type { ZapClient } from "./zap.js";
+import { trace, TRACE } from "../debug.js";
 
 /**
  * What a session needs of the socket it serves. The socket may have moved to
@@ -40,6 +41,16 @@ const STREAM_HIGH_WATER = 4 * 1024 * 1024;
 const MAX_CLOSE_GRACE = 30_000;
 /** Hand a batch to the stream once it is this big, even mid-pull. */
 const BATCH_BYTES = 256 * 1024;
+/**
+ * At most this much is written from inside send() (writerStalled) in one
+ * burst: the turns of the loop in which the socket keeps filling its pipe,
+ * until one in which it does not. Enough for a burst of several thousand
+ * small messages; a sender that streams without pause goes on as before
+ * once it is spent (the pipe fills each turn and is drained at the next):
+ * draining into the kernel for as long as it takes bytes would only move the
+ * queue there, where a receiver in the same process finds it cold.
+ */
+const STALLED_BUDGET = 256 * 1024;
 
 export class Session implements PipeSink {
   private pipe: Pipe | null = null;
@@ -74,6 +85,7 @@ export class Session implements PipeSink {
   connect(): void {
     if (this.stopped || this.address === null) return;
     const a = this.address;
+    if (TRACE) trace("session %s: connecting", this.endpoint);
     const stream = a.kind === "tcp" ? net.connect({ host: a.host, port: a.port, noDelay: true }) : net.connect({ path: a.path });
     const onError = (err: Error): void => {
       stream.off("connect", onConnect);
@@ -101,6 +113,7 @@ export class Session implements PipeSink {
     // libzmq: interval plus random jitter up to the interval; doubling up to the max when set.
     const delay = this.retryDelay + Math.floor(Math.random() * ivl);
     if (max > 0) this.retryDelay = Math.min(this.retryDelay * 2, max);
+    if (TRACE) trace("session %s: retry in %d ms", this.endpoint, delay);
     this.socket.emit({ type: "connect:retry", address: this.endpoint });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -121,6 +134,11 @@ export class Session implements PipeSink {
     const curve = o.curveServer || o.curveServerKey !== null;
     const plain = !curve && (o.plainServer || o.plainUsername !== null);
     const asServer = curve ? o.curveServer : plain && o.plainServer;
+    if (TRACE) {
+      const where = `${stream.localAddress ?? ""}:${stream.localPort ?? ""} ${asAccepted ? "<-" : "->"} ${stream.remoteAddress ?? ""}:${stream.remotePort ?? ""}`;
+      const mechanism = curve ? `CURVE ${asServer ? "server" : "client"}` : plain ? `PLAIN ${asServer ? "server" : "client"}` : "NULL";
+      trace("session %s: %s (%s), handshake as %s, %s", this.endpoint, asAccepted ? "accepted" : "connected", where, this.socket.type, mechanism);
+    }
     const engine = new ZmtpConnection(
       {
         socketType: this.socket.type,
@@ -141,7 +159,7 @@ export class Session implements PipeSink {
       },
       {
         write: (buffers) => writeAll(stream, buffers),
-        setReading: (on) => (on ? stream.resume() : stream.pause()),
+        setReading: (on) => this.setReading(stream, on),
         backlogged: () => stream.writableLength >= STREAM_HIGH_WATER,
         onReady: (peer) => this.onReady(peer),
         onMessage: (frames) => this.onMessage(frames),
@@ -161,9 +179,23 @@ export class Session implements PipeSink {
     engine.start();
   }
 
+  private setReading(stream: net.Socket, on: boolean): void {
+    if (stream === this.stream) {
+      if (on) stream.resume();
+      else stream.pause();
+    } else if (on) {
+      // The stream closed while input was held: that input is now all through.
+      this.afterHeldInput?.();
+    }
+  }
+
+  /** Ends a closed stream's session once its held input is through (see onStreamClosed). */
+  private afterHeldInput: (() => void) | null = null;
+
   private onReady(peer: ZmtpPeer): void {
     this.ready = true;
     this.retryDelay = this.socket.options.reconnectInterval;
+    if (TRACE) trace("session %s: handshake done: ZMTP 3.%d, peer %s, routing id %s", this.endpoint, peer.minor, peer.socketType, peer.routingId.length > 0 ? peer.routingId.toString("hex") : "(none)");
     this.socket.emit({ type: "handshake", address: this.endpoint });
     const info: EndInfo = {
       type: peer.socketType,
@@ -193,16 +225,33 @@ export class Session implements PipeSink {
 
   private onEngineError(err: EngineError): void {
     const kind = err.kind === "auth" ? "auth" : err.kind === "other" ? "other" : "protocol";
+    if (TRACE) trace("session %s: %s error (%s): %s", this.endpoint, this.ready ? "protocol" : "handshake", kind, err.message);
     this.engineFailed = true;
     if (this.ready) this.engineError = err;
     if (!this.ready) this.socket.emit({ type: "handshake:error", address: this.endpoint, error: err, reason: kind });
     // A protocol or auth failure is final for this peer: no reconnect (libzmq).
     if (kind !== "other") this.stopped = this.address !== null ? true : this.stopped;
     this.stream?.destroy();
+    // A stream already closed while its held input was delivered: nothing more comes.
+    this.afterHeldInput?.();
   }
 
   private onStreamClosed(asAccepted: boolean): void {
+    const engine = this.engine;
+    if (engine !== null && engine.alive && engine.holdsInput && this.ready && this.pipe !== null && !this.stopped) {
+      // Whole messages the peer sent before it closed wait in the engine for
+      // room in the socket's queue (at most one read buffer): libzmq sees the
+      // end of a stream only after the bytes before it, so they are delivered
+      // first, as the socket reads, and the close is handled after them.
+      this.stream = null;
+      this.afterHeldInput = () => {
+        this.afterHeldInput = null;
+        this.onStreamClosed(asAccepted);
+      };
+      return;
+    }
     const wasReady = this.ready;
+    if (TRACE) trace("session %s: stream closed%s", this.endpoint, this.streamError === null ? "" : `: ${this.streamError.message}`);
     // Lost during the handshake (the peer closed, e.g. libzmq on a mechanism mismatch, before
     // saying why): libzmq reports that as a handshake failure without detail, then reconnects.
     if (!wasReady && this.engine !== null && !this.engineFailed && !this.stopped) {
@@ -239,10 +288,10 @@ export class Session implements PipeSink {
   // ------------------------------------------------------------ data
 
   /**
-   * Socket → wire: take every message the pipe has while the stream has room,
-   * frame them into one batch and write it at once.
+   * Socket → wire: take every message the pipe has while the stream's backlog
+   * is under `mark` bytes, frame them into batches and write each at once.
    */
-  private pullOut(): void {
+  private pullOut(mark = STREAM_HIGH_WATER): void {
     const pipe = this.pipe;
     const engine = this.engine;
     const stream = this.stream;
@@ -254,12 +303,9 @@ export class Session implements PipeSink {
     // reported on a later turn, and what the kernel took at once never shows in
     // writableLength, so an unbounded loop could empty the whole pipe into a
     // connection that is already dead.
+    if (stream.writableLength >= mark) return;
     let handed = 0;
-    while (stream.writableLength < STREAM_HIGH_WATER) {
-      if (handed >= STREAM_HIGH_WATER) {
-        this.readActivated();
-        break;
-      }
+    for (;;) {
       const msg = pipe.read();
       if (msg === null) break;
       const first = msg[0]!;
@@ -268,13 +314,25 @@ export class Session implements PipeSink {
       } else {
         engine.sendMessage(msg);
       }
+      // The stream's state changes only when a batch is handed over: look at it then, not per message.
       if (engine.pendingBytes >= BATCH_BYTES) {
         handed += engine.pendingBytes;
         engine.flush();
+        // `writable` turns false at once when a write fails (EPIPE): stop there.
+        if (stream.writableLength >= mark || !stream.writable) break;
+        if (handed >= STREAM_HIGH_WATER) {
+          this.readActivated();
+          break;
+        }
       }
     }
     engine.flush();
   }
+
+  /** Bytes handed to the stream from inside the socket's send() in the current burst (STALLED_BUDGET). */
+  private stalledBytes = 0;
+  /** The socket found its pipe full since the last scheduled pull. */
+  private stalledThisTurn = false;
 
   /**
    * The socket queued something: pull on the next turn of the loop, so that
@@ -283,6 +341,9 @@ export class Session implements PipeSink {
   private pullScheduled = false;
   private readonly scheduledPull = (): void => {
     this.pullScheduled = false;
+    // A turn in which the socket never found its pipe full ends a burst.
+    if (this.stalledThisTurn) this.stalledThisTurn = false;
+    else this.stalledBytes = 0;
     this.pullOut();
   };
 
@@ -295,6 +356,25 @@ export class Session implements PipeSink {
   private onMessage(frames: Msg): boolean {
     const pipe = this.pipe;
     return pipe === null || pipe.write(frames);
+  }
+
+  /**
+   * The socket found its pipe to us full, inside its send(): while the kernel
+   * takes at once everything written so far (no backlog in the stream), hand
+   * it what the pipe holds now, so a tight send loop reaches the wire instead
+   * of dropping (PUB) or waiting (PUSH) at the high-water mark; libzmq's I/O
+   * thread drains the pipe in the same way while the application sends, and
+   * its mark counts messages in the pipe, not bytes in the kernel. Once the
+   * kernel stops taking bytes (a backlog appears) this stops too: the pipe
+   * fills and the socket drops or waits, and the backlog never grows here.
+   */
+  writerStalled(): void {
+    this.stalledThisTurn = true;
+    const stream = this.stream;
+    if (stream === null || stream.writableLength > 0 || this.stalledBytes >= STALLED_BUDGET) return;
+    const before = stream.bytesWritten;
+    this.pullOut(1);
+    this.stalledBytes += stream.bytesWritten - before;
   }
 
   readActivated(): void {
@@ -327,6 +407,7 @@ export class Session implements PipeSink {
     const stream = this.stream;
     if (stream !== null) this.closeGracefully(stream);
     this.end();
+    this.afterHeldInput?.();
   }
 
   /**
@@ -375,6 +456,7 @@ export class Session implements PipeSink {
     p?.terminate(false);
     this.stream?.destroy();
     this.end();
+    this.afterHeldInput?.();
   }
 
   private ended = false;

@@ -3,17 +3,33 @@
  * bytes have arrived (ws's receiver shape: each step checks that its bytes
  * are buffered, consumes exactly those and names the next step). It knows
  * framing only; what commands mean is the connection's business.
+ *
+ * It reads the three framings: ZMTP 3.x (flags, size, body), ZMTP 2.0 (the
+ * same without commands: RFC 15) and ZMTP 1.0 (size including the flags
+ * byte, 0xFF escaping an 8-byte size, then flags: RFC 13). Which one follows
+ * the greeting is found out while reading it (version.ts).
  */
 import { constants } from "node:buffer";
 import { ChunkQueue } from "./chunks.js";
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./commands.js";
-import { GREETING_SIZE, checkGreetingPrefix, parseGreeting, type PeerGreeting } from "./greeting.js";
+import { GREETING_SIZE, parseGreeting, type PeerGreeting } from "./greeting.js";
 import type { FrameTransform } from "./transform.js";
+import { OLD_GREETING_SIZE, REVISION_AT, isOldRevision, readSignature } from "./version.js";
 
 export type FailureKind = "protocol" | "auth" | "size" | "other";
 
 export interface DecoderHandler {
+  /** The peer's signature says it is versioned: our major version may go out. */
+  signature(): void;
+  /** The peer's revision byte: the rest of our greeting may go out. */
+  revision(revision: number): void;
+  /** A ZMTP 1.0 peer: what it sent so far is its identity message, read next in 1.0 framing. */
+  unversioned(): void;
+  /** A revision 0 or 1 peer's 12-byte greeting (its socket-type byte); its identity frame comes next. */
+  oldGreeting(revision: number, socketType: number): void;
   greeting(g: PeerGreeting): void;
+  /** A 1.0/2.0 peer's identity (the first frame after its greeting, when identityPending). */
+  identity(id: Buffer): void;
   /** A command frame body (name length, name, data). */
   command(body: Buffer): void;
   /**
@@ -34,6 +50,16 @@ const SIZE_LONG = 3;
 const BODY = 4;
 const FILL = 5;
 const DEAD = 6;
+const V1_SIZE = 7;
+const V1_SIZE_LONG = 8;
+const V1_FLAGS = 9;
+
+/** Framings: 3 (ZMTP 3.x), 2 (2.0: no COMMAND flag), 1 (1.0: RFC 13). */
+export type Framing = 1 | 2 | 3;
+/** Flag bits each framing allows: 1.0 has MORE only; 2.0 adds LONG; 3.x adds COMMAND. */
+const FLAGS_ALLOWED: Record<Framing, number> = { 1: FLAG_MORE, 2: FLAG_MORE | FLAG_LONG, 3: FLAG_MORE | FLAG_LONG | FLAG_COMMAND };
+/** Identities are at most 255 bytes (RFC 13/15; libzmq's limit too). */
+const MAX_IDENTITY = 255;
 
 /** Commands before the handshake completes are small; a bigger one is hostile. */
 const MAX_HANDSHAKE_COMMAND = 64 * 1024;
@@ -54,7 +80,10 @@ export const FRAME_COST = 32;
 export class Decoder {
   private readonly chunks = new ChunkQueue();
   private state = GREETING;
-  private greetingChecked = 0;
+  /** The peer's signature was read (a versioned peer); its revision byte, once read; -1 before. */
+  private versioned = false;
+  private revision = -1;
+  private framing: Framing = 3;
   private flags = 0;
   private size = 0;
   private frames: Buffer[] = [];
@@ -72,6 +101,8 @@ export class Decoder {
    * is opened first, and what it carries is framed as if it had arrived as is.
    */
   transform: FrameTransform | null = null;
+  /** The next frame is a 1.0/2.0 peer's identity: handed to handler.identity() alone, whatever its MORE flag. */
+  identityPending = false;
 
   constructor(
     private readonly handler: DecoderHandler,
@@ -113,7 +144,7 @@ export class Decoder {
         case FLAGS: {
           if (q.length < 1) return "more";
           const flags = q.byte();
-          if ((flags & 0xf8) !== 0 || (flags & (FLAG_COMMAND | FLAG_MORE)) === (FLAG_COMMAND | FLAG_MORE)) {
+          if ((flags & ~FLAGS_ALLOWED[this.framing]) !== 0 || (flags & (FLAG_COMMAND | FLAG_MORE)) === (FLAG_COMMAND | FLAG_MORE)) {
             this.fail("protocol", "invalid frame flags");
             return "more";
           }
@@ -145,7 +176,7 @@ export class Decoder {
             this.state = FILL;
             break;
           }
-          this.state = FLAGS;
+          this.state = this.frameStart;
           this.frame(q.take(size));
           if (--budget === 0) return "yield";
           break;
@@ -155,9 +186,34 @@ export class Decoder {
           this.filled += q.fill(target, this.filled, target.length - this.filled);
           if (this.filled < target.length) return "more";
           this.target = null;
-          this.state = FLAGS;
+          this.state = this.frameStart;
           this.frame(target);
           if (--budget === 0) return "yield";
+          break;
+        }
+        case V1_SIZE: {
+          if (q.length < 1) return "more";
+          const size = q.byte();
+          if (size === 0xff) {
+            this.state = V1_SIZE_LONG;
+          } else if (!this.v1Sized(size)) {
+            return "more";
+          }
+          break;
+        }
+        case V1_SIZE_LONG:
+          if (q.length < 8) return "more";
+          if (!this.v1Sized(q.u64())) return "more";
+          break;
+        case V1_FLAGS: {
+          if (q.length < 1) return "more";
+          const flags = q.byte();
+          if ((flags & ~FLAG_MORE) !== 0) {
+            this.fail("protocol", "invalid frame flags");
+            return "more";
+          }
+          this.flags = flags;
+          if (!this.sized(this.size)) return "more";
           break;
         }
         case GREETING:
@@ -167,9 +223,19 @@ export class Decoder {
     }
   }
 
+  /** A 1.0 frame's size, which counts its flags byte: there must be one. */
+  private v1Sized(sizeWithFlags: number): boolean {
+    if (sizeWithFlags < 0) return this.fail("size", "frame larger than 2^53 bytes");
+    if (sizeWithFlags === 0) return this.fail("protocol", "a ZMTP 1.0 frame without its flags byte");
+    this.size = sizeWithFlags - 1;
+    this.state = V1_FLAGS;
+    return true;
+  }
+
   /** The frame size is known: check it against the limits and go on to the body. */
   private sized(size: number): boolean {
     const command = (this.flags & FLAG_COMMAND) !== 0;
+    if (this.identityPending && size > MAX_IDENTITY) return this.fail("protocol", `identity longer than ${MAX_IDENTITY} bytes`);
     const t = this.transform;
     if (command) {
       if (!this.handshaken && size > MAX_HANDSHAKE_COMMAND) return this.fail("protocol", "oversized handshake command");
@@ -190,6 +256,11 @@ export class Decoder {
     this.size = size;
     this.state = BODY;
     return true;
+  }
+
+  /** Where a frame header starts in this framing. */
+  private get frameStart(): number {
+    return this.framing === 1 ? V1_SIZE : FLAGS;
   }
 
   /** What a frame of `size` bytes adds to the message being assembled. */
@@ -227,6 +298,11 @@ export class Decoder {
       this.handler.command(body);
       return;
     }
+    if (this.identityPending) {
+      this.identityPending = false;
+      this.handler.identity(body);
+      return;
+    }
     this.messageBytes += this.frames.length > 0 ? body.length + FRAME_COST : body.length;
     this.frames.push(body);
     if ((flags & FLAG_MORE) !== 0) return;
@@ -236,16 +312,44 @@ export class Decoder {
     if (!this.handler.message(msg)) this.refused = msg;
   }
 
+  /**
+   * Reads the peer's greeting in libzmq's steps (version.ts), telling the
+   * handler at each one; false while more bytes are needed or after a failure.
+   */
   private readGreeting(): boolean {
     const q = this.chunks;
-    // Check each new byte of the signature as it arrives: refuse non-ZMTP-3 peers early.
-    const upto = Math.min(q.length, 11);
-    if (upto > this.greetingChecked) {
-      const head = new Uint8Array(upto);
-      for (let i = 0; i < upto; i++) head[i] = q.peek(i);
-      const why = checkGreetingPrefix(head, upto);
-      if (why !== null) return this.fail("protocol", why);
-      this.greetingChecked = upto;
+    if (!this.versioned) {
+      const said = readSignature(q.length > 0 ? q.peek(0) : 0, q.length, q.length > 9 ? q.peek(9) : 0);
+      if (said === "need") return false;
+      if (said === "1.0") {
+        // Nothing is consumed: the bytes read so far start the peer's identity message.
+        this.framing = 1;
+        this.state = V1_SIZE;
+        this.handshaken = true;
+        this.identityPending = true;
+        this.handler.unversioned();
+        return this.state !== DEAD;
+      }
+      this.versioned = true;
+      this.handler.signature();
+      if (this.state === DEAD) return false;
+    }
+    if (this.revision < 0) {
+      if (q.length <= REVISION_AT) return false;
+      this.revision = q.peek(REVISION_AT);
+      this.handler.revision(this.revision);
+      if (this.state === DEAD) return false;
+    }
+    if (isOldRevision(this.revision)) {
+      if (q.length < OLD_GREETING_SIZE) return false;
+      const g = q.take(OLD_GREETING_SIZE);
+      // Revision 0 frames as 1.0 after its greeting; revision 1 is ZMTP 2.0. Neither has commands.
+      this.framing = this.revision === 0 ? 1 : 2;
+      this.state = this.frameStart;
+      this.handshaken = true;
+      this.identityPending = true;
+      this.handler.oldGreeting(this.revision, g[OLD_GREETING_SIZE - 1]!);
+      return this.state !== DEAD;
     }
     if (q.length < GREETING_SIZE) return false;
     const g = q.take(GREETING_SIZE);

@@ -4,6 +4,10 @@
  * its header closes the current slab and the body itself is queued as is.
  * `take()` hands the caller everything written since the last call, to be
  * written to the stream in one go (writev when corked).
+ *
+ * ZMTP 3.x and 2.0 frame alike (flags, then a 1- or 8-byte size); for a 1.0
+ * peer (RFC 13) the size comes first, counts the flags byte, and 0xFF escapes
+ * an 8-byte size (used, as libzmq does, once the size with flags reaches 255).
  */
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./commands.js";
 import type { FrameTransform, FrameWriter } from "./transform.js";
@@ -24,6 +28,8 @@ export class FrameEncoder implements FrameWriter {
   transform: FrameTransform | null = null;
   /** Where the body of the frame reserve() made room for starts. */
   at = 0;
+  /** Set for a ZMTP 1.0 peer: RFC 13 frame headers. */
+  v1 = false;
 
   /** Frames of one message (all but the last with MORE). */
   message(frames: readonly Buffer[]): void {
@@ -55,7 +61,7 @@ export class FrameEncoder implements FrameWriter {
     }
     const n = body.length;
     const copy = n <= COPY_LIMIT;
-    const header = n > 255 ? 9 : 2;
+    const header = this.headerSize(n);
     this.room(copy ? header + n : header);
     const p = this.header(flags, n);
     if (copy) {
@@ -92,10 +98,29 @@ export class FrameEncoder implements FrameWriter {
     return body;
   }
 
+  private headerSize(n: number): number {
+    if (this.v1) return n + 1 < 255 ? 2 : 10;
+    return n > 255 ? 9 : 2;
+  }
+
   /** Writes a frame header at the write position (room checked); returns where the body starts. */
   private header(flags: number, n: number): number {
     const s = this.slab;
     const p = this.pos;
+    if (this.v1) {
+      // Only MORE exists in 1.0; the size includes the flags byte.
+      const size = n + 1;
+      if (size < 255) {
+        s[p] = size;
+        s[p + 1] = flags & FLAG_MORE;
+        return p + 2;
+      }
+      s[p] = 0xff;
+      s.writeUInt32BE(Math.floor(size / 0x100000000), p + 1);
+      s.writeUInt32BE(size >>> 0, p + 5);
+      s[p + 9] = flags & FLAG_MORE;
+      return p + 10;
+    }
     if (n > 255) {
       s[p] = flags | FLAG_LONG;
       // Sizes fit in 53 bits; write the high and low words.

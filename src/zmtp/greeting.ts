@@ -1,7 +1,6 @@
 /**
- * The 64-byte ZMTP 3.x greeting (RFC 23 / RFC 37). We always send ours whole
- * and at once; the peer's is checked byte by byte as it arrives, so a peer
- * that speaks ZMTP 1.0/2.0 or plain garbage is refused as early as possible.
+ * The 64-byte ZMTP 3.x greeting (RFC 23 / RFC 37). It goes out in steps
+ * (version.ts says when); the peer's is read as its bytes arrive.
  */
 export const GREETING_SIZE = 64;
 
@@ -14,29 +13,22 @@ export interface PeerGreeting {
   asServer: boolean;
 }
 
-/** Our greeting: signature, version 3.1, mechanism, as-server flag. */
-export function encodeGreeting(mechanism: MechanismName, asServer: boolean): Buffer {
+/**
+ * Our greeting: signature, version 3.1, mechanism, as-server flag. Bytes 1-8
+ * are padding to a 2.0/3.x peer (nobody checks them); as libzmq does, they
+ * hold our identity's size + 1, which a ZMTP 1.0 peer reads as the size of our
+ * identity message (its flags byte being the 0x7F that ends the signature).
+ */
+export function encodeGreeting(mechanism: MechanismName, asServer: boolean, identitySize = 0): Buffer {
   const g = Buffer.alloc(GREETING_SIZE);
   g[0] = 0xff;
-  // Bytes 1-8 are padding; libzmq writes a length there (1 for an empty identity) and nobody checks it.
-  g[8] = 0x01;
+  g.writeBigUInt64BE(BigInt(identitySize + 1), 1);
   g[9] = 0x7f;
   g[10] = 3;
   g[11] = 1;
   g.write(mechanism, 12, "latin1");
   g[32] = asServer ? 1 : 0;
   return g;
-}
-
-/**
- * Checks the leading bytes of a peer's greeting (any prefix of it). Returns
- * why the peer cannot be a ZMTP 3 peer, or null if nothing is wrong so far.
- */
-export function checkGreetingPrefix(bytes: Uint8Array, length: number): string | null {
-  if (length > 0 && bytes[0] !== 0xff) return "not a ZMTP peer (bad signature)";
-  if (length > 9 && (bytes[9]! & 1) === 0) return "ZMTP 1.0 peer (not supported)";
-  if (length > 10 && bytes[10]! < 3) return `ZMTP ${bytes[10]}.x peer (3.0 or later required)`;
-  return null;
 }
 
 /** Parses a whole greeting whose prefix has already been checked. */

@@ -1,21 +1,25 @@
 /**
- * One ZMTP 3.x connection (libzmq's stream engine without the stream): bytes
- * in through receive(), bytes out through the sink's write(). It sends the
- * greeting at once, runs the mechanism's handshake, checks the peer's socket
- * type, then carries messages, subscriptions and heartbeats. Transport-free:
- * the session owns the stream and decides about reconnecting.
+ * One ZMTP connection (libzmq's stream engine without the stream): bytes in
+ * through receive(), bytes out through the sink's write(). It sends the
+ * greeting in libzmq's steps (version.ts), runs the mechanism's handshake,
+ * checks the peer's socket type, then carries messages, subscriptions and
+ * heartbeats. A ZMTP 2.0 or 1.0 peer gets the old handshake instead (socket
+ * type byte for 2.0, identity frames both ways; NULL only) and no heartbeats.
+ * Transport-free: the session owns the stream and decides about reconnecting.
  */
 import { zerr, type ErrorCode, type ZocketError } from "../errors.js";
 import type { SocketTypeName } from "../socket-type.js";
-import { isCompatible, isSocketType } from "../socket-type.js";
-import { commandBody, encodeMetadata, errorData, parseCommand, pingBody, type Metadata } from "./commands.js";
+import { assumedPeer, isCompatible, isSocketType } from "../socket-type.js";
+import { commandBody, encodeMetadata, errorData, parseCommand, type Metadata } from "./commands.js";
 import { CurveClient, CurveServer } from "./curve.js";
 import { Decoder, type DecoderHandler, type FailureKind, type RunResult } from "./decoder.js";
 import { FrameEncoder } from "./encoder.js";
-import { encodeGreeting, type MechanismName, type PeerGreeting } from "./greeting.js";
+import { Heartbeats, type HeartbeatHost } from "./heartbeat.js";
+import type { MechanismName, PeerGreeting } from "./greeting.js";
 import { NullMechanism, type Mechanism, type MechanismHost } from "./mechanism.js";
 import { PlainClient, PlainServer, type Authenticate } from "./plain.js";
 import type { FrameTransform } from "./transform.js";
+import { GreetingSteps, isOldRevision, socketTypeNumber, socketTypeOf, type ProtocolVersion } from "./version.js";
 
 export interface ZmtpOptions {
   socketType: SocketTypeName;
@@ -39,8 +43,10 @@ export interface ZmtpOptions {
 export interface ZmtpPeer {
   socketType: SocketTypeName;
   routingId: Buffer;
-  /** 0 for a ZMTP 3.0 peer, 1 for 3.1. */
+  /** 0 for a ZMTP 3.0 (or 2.0, 1.0) peer, 1 for 3.1: whether it takes SUBSCRIBE/CANCEL commands. */
   minor: number;
+  /** What the peer speaks. A 1.0 peer sends no socket type: socketType is then one ours can talk to. */
+  protocol: ProtocolVersion;
   metadata: Metadata;
   userId: string;
 }
@@ -74,34 +80,47 @@ const CODES: Record<FailureKind, ErrorCode> = { protocol: "EPROTO", auth: "EACCE
 /** Types that send their Identity in READY (libzmq does so for these). */
 const SENDS_IDENTITY = new Set<SocketTypeName>(["REQ", "DEALER", "ROUTER"]);
 
-export class ZmtpConnection implements DecoderHandler, MechanismHost {
+export class ZmtpConnection implements DecoderHandler, MechanismHost, HeartbeatHost {
   private readonly decoder: Decoder;
   private readonly encoder = new FrameEncoder();
   private mechanism: Mechanism | null = null;
   private peerMinor = 1;
+  private protocol: ProtocolVersion = "3.1";
+  /** The socket type a 2.0 peer announced in its greeting. */
+  private oldPeerType: SocketTypeName | null = null;
+  private readonly steps: GreetingSteps;
+  /** A peer without a greeting (RFC 13): it sends no subscriptions. */
+  private unversionedPeer = false;
   private ready = false;
   private closed = false;
   /** Counts received chunks: heartbeat checks compare it instead of resetting timers per chunk. */
-  private received = 0;
+  received = 0;
   private handshakeTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private timeoutTimer: ReturnType<typeof setTimeout> | null = null;
-  private ttlTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly heartbeats: Heartbeats;
   /** We asked the sink to stop reading. */
-  private inputHeld = false;
+  inputHeld = false;
   private continueScheduled = false;
-  /** The context of the last PING not answered yet: many PINGs get one PONG (libzmq coalesces them too). */
-  private pendingPong: Buffer | null = null;
 
   constructor(
     private readonly opts: ZmtpOptions,
     private readonly sink: ZmtpSink,
   ) {
     this.decoder = new Decoder(this, opts.maxMessageSize);
+    this.steps = new GreetingSteps(opts.mechanism, opts.asServer, opts.routingId.length);
+    this.heartbeats = new Heartbeats(this, opts);
   }
 
   get alive(): boolean {
     return !this.closed;
+  }
+
+  /**
+   * True while input is held: bytes already received wait undecoded, or a
+   * decoded message waits for room in the socket's queue. The sink learns
+   * that they are all through when it is told to read again (setReading(true)).
+   */
+  get holdsInput(): boolean {
+    return this.inputHeld;
   }
 
   /** Bytes written since the last flush (the session bounds its batches with it). */
@@ -109,9 +128,9 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     return this.encoder.bytes;
   }
 
-  /** Sends our greeting whole, at once, and starts the handshake clock. */
+  /** Sends our signature (the rest follows the peer's: version.ts) and starts the handshake clock. */
   start(): void {
-    this.sink.write([encodeGreeting(this.opts.mechanism, this.opts.asServer)]);
+    this.sink.write([this.steps.signature()]);
     const ivl = this.opts.handshakeInterval;
     if (ivl > 0) {
       this.handshakeTimer = setTimeout(() => {
@@ -142,7 +161,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
 
   /** The stream drained its outbound backlog: a PONG that waited goes out now. */
   outputDrained(): void {
-    this.answerPing();
+    this.heartbeats.answer();
   }
 
   /**
@@ -160,7 +179,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
       return this.failed("protocol", `unexpected input: ${(err as Error).message}`);
     }
     if (this.closed) return;
-    this.answerPing();
+    this.heartbeats.answer();
     if (r === "more") {
       if (this.inputHeld) {
         this.inputHeld = false;
@@ -222,6 +241,67 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
 
   // ------------------------------------------------------- decoder handler
 
+  signature(): void {
+    this.sink.write([this.steps.major()]);
+  }
+
+  revision(revision: number): void {
+    if (!isOldRevision(revision)) return this.sink.write([this.steps.rest()]);
+    if (this.refusedAsOld(revision === 1 ? "2.0" : "1.0")) return;
+    // The rest of a 2.0 greeting: our socket type (libzmq sends it to revision 0 peers too).
+    this.sink.write([Buffer.from([socketTypeNumber(this.opts.socketType)])]);
+  }
+
+  unversioned(): void {
+    if (this.refusedAsOld("1.0")) return;
+    this.oldProtocol("1.0");
+    this.unversionedPeer = true;
+    // The signature we sent reads, to a 1.0 peer, as our identity message's header: its body follows.
+    if (this.opts.routingId.length > 0) this.sink.write([this.opts.routingId]);
+  }
+
+  oldGreeting(revision: number, typeNumber: number): void {
+    if (revision === 1) {
+      this.oldProtocol("2.0");
+      const type = socketTypeOf(typeNumber);
+      if (type === null) return this.failed("protocol", `the ZMTP 2.0 peer announced no known socket type (${typeNumber})`);
+      // 2.0 has no ERROR command: an incompatible peer is just closed.
+      if (!isCompatible(this.opts.socketType, type)) {
+        return this.failed("protocol", `incompatible peer: ${this.opts.socketType} cannot talk to ${type}`);
+      }
+      this.oldPeerType = type;
+    } else {
+      // Revision 0 (libzmq 3.0/3.1 era): a greeting, then 1.0 framing.
+      this.oldProtocol("1.0");
+    }
+    // Our identity goes first, as a single frame.
+    this.encoder.message([this.opts.routingId]);
+    this.flush();
+  }
+
+  /** A 1.0/2.0 peer's identity: the handshake is done (a 1.0 PUB peer is sent everything, as libzmq does). */
+  identity(id: Buffer): void {
+    const identity = Buffer.from(id);
+    if (this.refusedIdentity(identity)) return;
+    this.becomeReady(this.oldPeerType ?? assumedPeer(this.opts.socketType), identity, new Map(), "");
+    // 1.0 subscribers filter for themselves and send no subscriptions: subscribe them to everything.
+    const publisher = this.opts.socketType === "PUB" || this.opts.socketType === "XPUB";
+    if (publisher && this.unversionedPeer) this.sink.onSubscribe(Buffer.alloc(0), true);
+  }
+
+  private oldProtocol(version: "1.0" | "2.0"): void {
+    this.protocol = version;
+    this.peerMinor = 0;
+    this.encoder.v1 = version === "1.0";
+  }
+
+  /** Older peers have no mechanisms: a socket set up for PLAIN or CURVE refuses them (libzmq does). */
+  private refusedAsOld(version: "1.0" | "2.0"): boolean {
+    if (this.opts.mechanism === "NULL") return false;
+    this.failed("protocol", `a ZMTP ${version} peer cannot use ${this.opts.mechanism} (it needs ZMTP 3.0 or later)`);
+    return true;
+  }
+
   greeting(g: PeerGreeting): void {
     const o = this.opts;
     if (g.mechanism !== o.mechanism) {
@@ -230,6 +310,7 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     // The as-server flag is not checked: libzmq 4.3 sends 0 there even from a PLAIN
     // server; the roles show in the commands (HELLO from a server is a protocol error).
     this.peerMinor = g.minor;
+    this.protocol = g.minor >= 1 ? "3.1" : "3.0";
     this.mechanism = this.createMechanism();
     this.mechanism.start();
   }
@@ -254,7 +335,9 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     if (!this.ready) return this.mechanism!.command(cmd.name, cmd.data);
     switch (cmd.name) {
       case "PING":
-        return this.ping(cmd.data);
+        // A 3.0 peer that PINGs has PING/PONG after all (libzmq 4.2 to 4.3.2 announce 3.0): heartbeat it too.
+        if (this.protocol === "3.0") this.heartbeats.start();
+        return this.heartbeats.ping(cmd.data);
       case "PONG":
         return; // any traffic counts as a sign of life
       case "SUBSCRIBE":
@@ -307,18 +390,28 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
       this.encoder.command(commandBody("ERROR", errorData("Invalid socket type")));
       return this.failed("protocol", `incompatible peer: ${this.opts.socketType} cannot talk to ${type}`);
     }
-    const identity = props.get("identity");
-    // A leading zero byte marks the ids a ROUTER generates (ZMQ_ROUTING_ID):
-    // a peer claiming one could take the id of another peer, or the next one.
-    if (this.opts.socketType === "ROUTER" && identity !== undefined && identity.length > 0 && identity[0] === 0) {
-      return this.failed("protocol", "the peer claims a routing id starting with a zero byte (reserved for generated ids)");
-    }
+    const identity = props.get("identity") ?? Buffer.alloc(0);
+    if (this.refusedIdentity(identity)) return;
+    this.becomeReady(type, identity, props, userId);
+  }
+
+  /**
+   * A leading zero byte marks the ids a ROUTER generates (ZMQ_ROUTING_ID):
+   * a peer claiming one could take the id of another peer, or the next one.
+   */
+  private refusedIdentity(identity: Buffer): boolean {
+    if (this.opts.socketType !== "ROUTER" || identity.length === 0 || identity[0] !== 0) return false;
+    this.failed("protocol", "the peer claims a routing id starting with a zero byte (reserved for generated ids)");
+    return true;
+  }
+
+  private becomeReady(type: SocketTypeName, identity: Buffer, props: Metadata, userId: string): void {
     this.ready = true;
     this.decoder.handshaken = true;
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.startHeartbeats();
-    this.sink.onReady({ socketType: type, routingId: identity ?? Buffer.alloc(0), minor: this.peerMinor, metadata: props, userId });
+    this.sink.onReady({ socketType: type, routingId: identity, minor: this.peerMinor, protocol: this.protocol, metadata: props, userId });
   }
 
   pause(): void {
@@ -330,64 +423,28 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost {
     this.pump();
   }
 
-  // ------------------------------------------------------- heartbeats
+  // ------------------------------------------------------- heartbeat host
 
-  private startHeartbeats(): void {
-    const ivl = this.opts.heartbeatInterval;
-    if (ivl <= 0) return;
-    this.pingTimer = setInterval(() => this.sendPing(), ivl);
-    this.pingTimer.unref?.();
+  sendCommandBody(body: Buffer): void {
+    this.encoder.command(body);
+    this.flush();
   }
 
-  private sendPing(): void {
-    this.encoder.command(pingBody(this.opts.heartbeatTimeToLive));
-    this.flush();
-    const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : this.opts.heartbeatInterval;
-    if (this.timeoutTimer !== null || timeout <= 0) return;
-    const seen = this.received;
-    this.timeoutTimer = setTimeout(() => {
-      this.timeoutTimer = null;
-      // While we hold input (our queue is full) the peer's traffic waits unread: not silence.
-      if (this.received === seen && !this.inputHeld) this.failed("other", `no traffic within heartbeatTimeout (${timeout} ms)`);
-    }, timeout);
-    this.timeoutTimer.unref?.();
+  backlogged(): boolean {
+    return this.sink.backlogged?.() === true;
   }
 
   /**
-   * A PING is answered with a PONG echoing its context, once the decoder's
-   * turn is over and only while the stream is not backlogged: a peer that
-   * floods PINGs and never reads costs one pending PONG. A TTL makes us watch
-   * the peer too.
+   * PING/PONG came with ZMTP 3.1: a 3.0, 2.0 or 1.0 peer is never PINGed, nor
+   * dropped for not answering (libzmq does, then reconnects every timeout).
    */
-  private ping(data: Buffer): void {
-    if (data.length < 2) return this.failed("protocol", "malformed PING");
-    this.pendingPong = Buffer.from(data.subarray(2, 18));
-    const ttl = data.readUInt16BE(0) * 100;
-    if (ttl > 0) this.watchTtl(ttl);
-  }
-
-  private answerPing(): void {
-    const context = this.pendingPong;
-    if (context === null || this.closed || this.sink.backlogged?.() === true) return;
-    this.pendingPong = null;
-    this.encoder.command(commandBody("PONG", context));
-    this.flush();
-  }
-
-  private watchTtl(ttl: number): void {
-    if (this.ttlTimer !== null) clearTimeout(this.ttlTimer);
-    const seen = this.received;
-    this.ttlTimer = setTimeout(() => {
-      this.ttlTimer = null;
-      if (this.received === seen && !this.inputHeld) this.failed("other", `peer silent past its heartbeat TTL (${ttl} ms)`);
-    }, ttl);
-    this.ttlTimer.unref?.();
+  private startHeartbeats(): void {
+    if (this.protocol === "3.1") this.heartbeats.start();
   }
 
   private stopTimers(): void {
-    for (const t of [this.handshakeTimer, this.timeoutTimer, this.ttlTimer]) if (t !== null) clearTimeout(t);
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    this.handshakeTimer = this.timeoutTimer = this.ttlTimer = null;
-    this.pingTimer = null;
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = null;
+    this.heartbeats.stop();
   }
 }

@@ -308,7 +308,12 @@ describe("ZMTP codec and handshake", () => {
     const frames: string[] = [];
     const d = new Decoder(
       {
+        signature: () => {},
+        revision: () => {},
+        unversioned: () => {},
+        oldGreeting: () => {},
         greeting: () => {},
+        identity: () => {},
         command: (b) => frames.push(`cmd:${b.toString("latin1")}`),
         message: (m) => {
           frames.push(`msg:${m.map(String).join(",")}`);

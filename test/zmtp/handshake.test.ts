@@ -10,7 +10,7 @@ import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { FRAME_COST } from "../../src/zmtp/decoder.js";
 import { ZmtpConnection, type EngineError } from "../../src/zmtp/protocol.js";
-import { drain, hex, latin, options, peerStream, pump, rec, tick, wire, type Rec } from "./harness.js";
+import { afterGreeting, drain, hex, latin, options, peerStream, pump, rec, tick, wire, type Rec } from "./harness.js";
 
 /** Rejects if `p` does not settle within `ms`: a hang becomes a clear failure. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -51,38 +51,57 @@ describe("ZMTP engine: greeting", () => {
     expect(g.equals(expected)).to.equal(true);
   });
 
-  it("start() writes the whole greeting at once, before anything arrives; READY waits for the peer's greeting", () => {
+  it("the greeting goes out in libzmq's steps: signature at start(), major after the peer's signature, the rest after its revision byte", () => {
     const r = rec(options("DEALER"));
+    const whole = encodeGreeting("NULL", false);
     r.conn.start();
     expect(r.writes).to.equal(1);
-    expect(drain(r).equals(encodeGreeting("NULL", false))).to.equal(true);
-    // libzmq sends its first 10 bytes, then waits for ours: nothing more is needed from it for us to have sent ours.
-    r.conn.receive(encodeGreeting("NULL", false).subarray(0, 10));
+    expect(drain(r).equals(whole.subarray(0, 10))).to.equal(true);
+    // libzmq sends its first 10 bytes, then waits for ours: they are enough for our major version.
+    r.conn.receive(whole.subarray(0, 9));
     expect(r.out).to.deep.equal([]);
+    r.conn.receive(whole.subarray(9, 10));
+    expect(drain(r).equals(hex("03"))).to.equal(true);
+    // Then libzmq sends its major version: the rest of ours follows.
+    r.conn.receive(whole.subarray(10, 11));
+    expect(drain(r).equals(whole.subarray(11))).to.equal(true);
     expect(r.errors).to.deep.equal([]);
-    r.conn.receive(encodeGreeting("NULL", false).subarray(10));
+    r.conn.receive(whole.subarray(11));
     expect(drain(r).equals(encodeCommand("READY", encodeMetadata([["Socket-Type", latin("DEALER")], ["Identity", Buffer.alloc(0)]])))).to.equal(true);
   });
 
+  it("the signature's length field holds our identity's size + 1 (a 1.0 peer reads it as our identity message's header)", () => {
+    const r = rec(options("DEALER", { routingId: latin("abc") }));
+    r.conn.start();
+    expect(drain(r).equals(hex("ff 0000000000000004 7f"))).to.equal(true);
+  });
+
   const rejected: [string, Buffer][] = [
-    ["ZMTP 1.0 (libzmq 2.x: length 01, flags 00)", hex("01 00")],
-    ["ZMTP 1.0 long form (0xFF then byte 9 bit 0 clear)", hex("ff 0000000000000001 00 00")],
-    ["ZMTP 2.0 (libzmq 3.x: revision 01)", hex("ff 0000000000000001 7f 01 05 00")],
-    ["ZMTP 2.x major 2", hex("ff 0000000000000001 7f 02 00")],
-    ["an HTTP request", latin("GET / HTTP/1.1\r\nHost: example\r\n\r\n")],
-    ["a TLS ClientHello", hex("16 03 01 02 00 01 00 01 fc 03 03")],
-    ["a single NUL byte", hex("00")],
+    ["a ZMTP 1.0 frame with reserved flag bits", hex("01 02")],
+    ["a ZMTP 1.0 identity over 255 bytes (long form)", hex("ff 0000000000000101 00")],
+    ["a ZMTP 1.0 frame of size 0 (no flags byte)", hex("00")],
+    ["a ZMTP 2.0 PULL talking to our PULL", hex("ff 0000000000000001 7f 01 07")],
+    ["a ZMTP 2.0 peer with an unknown socket type", hex("ff 0000000000000001 7f 01 63")],
+    ["a ZMTP 2.0 identity frame with the COMMAND bit", hex("ff 0000000000000001 7f 01 08 04")],
+    ["an HTTP request (\"GE\": size 71, flags 0x45)", latin("GE")],
+    ["a TLS ClientHello (size 22, flags 0x03)", hex("16 03")],
   ];
   for (const [name, bytes] of rejected) {
-    it(`rejects ${name} as soon as the bad byte arrives (once, kind protocol, nothing written after)`, () => {
+    it(`rejects ${name} as soon as the bad byte arrives (once, kind protocol, no message, nothing written after)`, () => {
       const r = rec(options("PULL"));
       r.conn.start();
       drain(r);
-      // Byte by byte: the failure comes with the first byte that cannot be ZMTP 3.
-      for (const b of bytes) expect(() => r.conn.receive(Buffer.from([b]))).to.not.throw();
-      expect(() => r.conn.receive(encodeGreeting("NULL", false))).to.not.throw();
+      // Byte by byte: the failure comes with the last byte given (each is the first that cannot be valid).
+      for (const b of bytes.subarray(0, -1)) r.conn.receive(Buffer.from([b]));
+      expect(r.errors).to.deep.equal([]);
+      r.conn.receive(bytes.subarray(-1));
       expect(r.errors.map((e) => [e.kind, e.code])).to.deep.equal([["protocol", "EPROTO"]]);
+      const written = drain(r);
+      expect(() => r.conn.receive(encodeGreeting("NULL", false))).to.not.throw();
       expect(r.out).to.deep.equal([]);
+      // At most the steps of our greeting went out: our major and type byte, and our identity frame once the 2.0 greeting was whole.
+      expect(written.length).to.be.at.most(4);
+      expect(r.messages).to.deep.equal([]);
       expect(r.conn.alive).to.equal(false);
     });
   }
@@ -121,7 +140,8 @@ describe("ZMTP engine: greeting", () => {
       r.conn.receive(g);
       expect(r.errors.map((e) => e.kind)).to.deep.equal(["protocol"]);
       expect(r.errors[0]!.message).to.match(/mechanism/);
-      expect(r.out).to.deep.equal([]);
+      // Our greeting's steps, and nothing after them.
+      expect(afterGreeting(drain(r)).length).to.equal(0);
     });
   }
 });
@@ -141,7 +161,7 @@ describe("ZMTP engine: commands and fixtures", () => {
     d.conn.start();
     drain(d);
     d.conn.receive(encodeGreeting("NULL", false));
-    expect(drain(d).equals(ready)).to.equal(true);
+    expect(afterGreeting(drain(d)).equals(ready)).to.equal(true);
   });
 
   it("READY property names are case-insensitive; an Identity is passed on", () => {
@@ -404,7 +424,7 @@ describe("ZMTP engine: NULL and PLAIN back to back", () => {
     client.conn.start();
     drain(client);
     client.conn.receive(encodeGreeting("PLAIN", true));
-    expect(drain(client).equals(Buffer.concat([hex("040D05"), latin("HELLO"), hex("02"), latin("ab"), hex("03"), latin("xyz")]))).to.equal(true);
+    expect(afterGreeting(drain(client)).equals(Buffer.concat([hex("040D05"), latin("HELLO"), hex("02"), latin("ab"), hex("03"), latin("xyz")]))).to.equal(true);
   });
 
   for (const code of ["400", "300", "500"]) {

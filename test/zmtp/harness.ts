@@ -100,6 +100,16 @@ export function drain(r: Rec): Buffer {
   return Buffer.concat(r.out.splice(0));
 }
 
+/**
+ * What a connection wrote after its signature, without the rest of its
+ * greeting (the major version, sent once the peer's signature arrived, and
+ * the 53 bytes sent after the peer's revision byte): the commands that follow.
+ */
+export function afterGreeting(written: Buffer): Buffer {
+  if (written.length < 54 || written[0] !== 3) throw new Error(`expected the rest of a 3.x greeting, got ${written.toString("hex").slice(0, 40)}`);
+  return written.subarray(54);
+}
+
 /** Moves bytes between two connections synchronously until both are quiet. */
 export function pump(a: Rec, b: Rec): void {
   for (let i = 0; i < 50 && (a.out.length > 0 || b.out.length > 0); i++) {
@@ -149,19 +159,34 @@ export function peerStream(type: string, messages: readonly (readonly Buffer[])[
 /** A message as one comparable string. */
 export const key = (m: readonly Buffer[]): string => m.map((f) => f.toString("hex")).join("|");
 
+/** Which protocol a peer's first bytes announce (as far as they go), libzmq's way. */
+export function announcedVersion(b: Buffer): "1.0" | "1.0 after a greeting" | "2.0" | "3.x" | "unknown yet" {
+  if (b.length === 0) return "unknown yet";
+  if (b[0] !== 0xff) return "1.0";
+  if (b.length < 10) return "unknown yet";
+  if ((b[9]! & 1) === 0) return "1.0";
+  if (b.length < 11) return "unknown yet";
+  return b[10] === 0 ? "1.0 after a greeting" : b[10] === 1 ? "2.0" : "3.x";
+}
+
 /**
  * An independent, whole-buffer reading of a PUSH peer's NULL stream as the
- * specs describe it (RFC 23/37): the messages it carries up to the first
- * thing that is not valid, and whether such a thing was found.
+ * specs describe it (RFC 23/37, and RFC 13/15 when the first bytes announce
+ * an older protocol): the messages it carries up to the first thing that is
+ * not valid, and whether such a thing was found.
  */
 export function referenceDecode(b: Buffer, maxMessageSize: number): { messages: string[]; failed: boolean } {
+  const v = announcedVersion(b);
+  if (v === "1.0") return referenceOld(b, 0, 1, maxMessageSize);
+  if (v === "1.0 after a greeting" || v === "2.0") {
+    if (b.length < 12) return { messages: [], failed: false };
+    // A PULL talks to a PUSH (8) only.
+    if (v === "2.0" && b[11] !== 8) return { messages: [], failed: true };
+    return referenceOld(b, 12, v === "2.0" ? 2 : 1, maxMessageSize);
+  }
   const messages: string[] = [];
-  const fail = { messages, failed: true };
   const need = (n: number): boolean => b.length >= n;
-  // Greeting, checked as far as it has arrived.
-  if (need(1) && b[0] !== 0xff) return fail;
-  if (need(10) && (b[9]! & 1) === 0) return fail;
-  if (need(11) && b[10]! < 3) return fail;
+  const fail = { messages, failed: true };
   if (!need(64)) return { messages, failed: false };
   let mechEnd = 32;
   while (mechEnd > 12 && b[mechEnd - 1] === 0) mechEnd--;
@@ -220,6 +245,55 @@ export function referenceDecode(b: Buffer, maxMessageSize: number): { messages: 
     }
     frames.push(body);
     bytes += size;
+    if ((flags & 1) === 0) {
+      messages.push(key(frames));
+      frames = [];
+      bytes = 0;
+    }
+  }
+  return { messages, failed: false };
+}
+
+/** RFC 13 (version 1) or RFC 15 (version 2) frames from `at`: an identity (≤ 255 bytes), then messages. */
+function referenceOld(b: Buffer, at: number, version: 1 | 2, maxMessageSize: number): { messages: string[]; failed: boolean } {
+  const messages: string[] = [];
+  const fail = { messages, failed: true };
+  let identity = true;
+  let frames: Buffer[] = [];
+  let bytes = 0;
+  while (at < b.length) {
+    let size: number;
+    let flags: number;
+    if (version === 1) {
+      const long = b[at] === 0xff;
+      if (at + (long ? 9 : 1) > b.length) break;
+      const withFlags = long ? Number(b.readBigUInt64BE(at + 1)) : b[at]!;
+      // The size counts the flags byte: 0 is invalid as soon as it is read.
+      if (withFlags === 0) return fail;
+      if (at + (long ? 10 : 2) > b.length) break;
+      size = withFlags - 1;
+      flags = b[at + (long ? 9 : 1)]!;
+      if ((flags & 0xfe) !== 0) return fail;
+      at += long ? 10 : 2;
+    } else {
+      flags = b[at]!;
+      if ((flags & 0xfc) !== 0) return fail;
+      const long = (flags & 2) !== 0;
+      if (at + (long ? 9 : 2) > b.length) break;
+      size = long ? Number(b.readBigUInt64BE(at + 1)) : b[at + 1]!;
+      at += long ? 9 : 2;
+    }
+    if (identity && size > 255) return fail;
+    if (!identity && maxMessageSize >= 0 && bytes + size + (frames.length > 0 ? 32 : 0) > maxMessageSize) return fail;
+    if (at + size > b.length) break;
+    const body = b.subarray(at, at + size);
+    at += size;
+    if (identity) {
+      identity = false;
+      continue;
+    }
+    bytes += size + (frames.length > 0 ? 32 : 0);
+    frames.push(body);
     if ((flags & 1) === 0) {
       messages.push(key(frames));
       frames = [];

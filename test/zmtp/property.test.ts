@@ -20,7 +20,7 @@ import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { FrameEncoder } from "../../src/zmtp/encoder.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { ZmtpConnection } from "../../src/zmtp/protocol.js";
-import { key, latin, options, referenceDecode } from "./harness.js";
+import { announcedVersion, key, latin, options, referenceDecode } from "./harness.js";
 
 const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : 20240611;
 /** FC_SCALE multiplies the run counts for a longer local hunt. */
@@ -217,6 +217,12 @@ describe("ZMTP codec properties (fast-check)", function () {
         const out = decode(chunks(bytes, sizes), 1 << 20);
         expect(out.threw).to.equal(false);
         expect(out.errors).to.be.at.most(1);
+        if (announcedVersion(bytes) !== "3.x") {
+          // The change made the first bytes announce ZMTP 1.0/2.0 (libzmq's reading too): what follows is
+          // read in that framing and may encode other messages; the reference reading says which.
+          expect(out.messages).to.deep.equal(referenceDecode(bytes, 1 << 20).messages);
+          return;
+        }
         const want = sent.map(key);
         // Each delivered message is a sent one, in order (as a subsequence)...
         let j = 0;
