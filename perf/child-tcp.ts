@@ -10,7 +10,7 @@
  * A failure prints "error <code>" and exits with 1 (the parent reports the run as failed with that code).
  */
 import * as zmq from "zeromq";
-import { Context } from "../src/index.js";
+import { Context, type SocketType } from "../src/index.js";
 import { seconds } from "./stats.js";
 
 const [mode, lib, ...args] = process.argv.slice(2) as [string, "zocket" | "zeromq", ...string[]];
@@ -19,7 +19,7 @@ const ctx = new Context();
 type Sock = { bind(ep: string): Promise<string>; connect(ep: string): void; send(m: Buffer | Buffer[]): Promise<void>; recv(): Promise<Buffer[]>; close(): void };
 function sock(type: "PUSH" | "PULL" | "REQ" | "REP"): Sock {
   if (lib === "zocket") {
-    const s = ctx.socket(type);
+    const s = ctx.socket(type as SocketType); // either type: the runtime-checked Socket
     return { bind: (ep) => s.bind(ep), connect: (ep) => s.connect(ep), send: (m) => s.send(m), recv: () => s.recv(), close: () => s.close() };
   }
   const kinds = { PUSH: zmq.Push, PULL: zmq.Pull, REQ: zmq.Request, REP: zmq.Reply } as const;

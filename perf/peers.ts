@@ -1,6 +1,6 @@
 /** A minimal common face over zocket and zeromq.js sockets for the benchmarks. */
 import * as zmq from "zeromq";
-import { Context, curveKeyPair } from "../src/index.js";
+import { Context, curveKeyPair, type SocketType } from "../src/index.js";
 import { hold } from "./cleanup.js";
 
 export type Lib = "zocket" | "zeromq";
@@ -69,7 +69,8 @@ export function open(lib: Lib, opts: { sockets?: number; ioThreads?: number } = 
     return {
       socket(type, options = {}) {
         const { noDrop, ...rest } = options;
-        const s = ctx.socket(type, noDrop === true ? { ...rest, xpubNoDrop: true } : rest);
+        // One wrapper for every type: the runtime-checked Socket (SocketType, not a literal).
+        const s = ctx.socket(type as SocketType, noDrop === true ? { ...rest, xpubNoDrop: true } : rest);
         socks.push(s);
         return {
           bind: (ep) => s.bind(ep),

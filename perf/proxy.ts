@@ -10,13 +10,13 @@
  *   npx tsc -p . && node dist/perf/proxy.js [messages]
  */
 import * as zmq from "zeromq";
-import { Context, Poller, proxy, type Socket } from "../src/index.js";
+import { Context, Poller, proxy, type BaseSocket as Socket, type ReceivingSocket, type SendingSocket } from "../src/index.js";
 
 const N = Number(process.argv[2] ?? 300_000);
 const RUNS = 3;
 const PAYLOAD = Buffer.alloc(16, 7);
 
-async function produce(push: Socket, n: number): Promise<void> {
+async function produce(push: SendingSocket, n: number): Promise<void> {
   const poller = new Poller().add(push, "writable");
   let sent = 0;
   while (sent < n) {
@@ -25,7 +25,7 @@ async function produce(push: Socket, n: number): Promise<void> {
   }
 }
 
-async function consume(pull: Socket, n: number): Promise<void> {
+async function consume(pull: ReceivingSocket, n: number): Promise<void> {
   const poller = new Poller().add(pull, "readable");
   let got = 0;
   while (got < n) {

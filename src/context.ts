@@ -6,42 +6,71 @@
 import { randomUUID } from "node:crypto";
 import { MessagePort, threadId } from "node:worker_threads";
 import { zerr } from "./errors.js";
-import { applyOptions, defaultOptions, type SocketOptions } from "./options.js";
+import { applyOptions, defaultOptions } from "./options.js";
+import type { OptionsOf } from "./option-types.js";
 import { isSocketType } from "./socket-type.js";
 import { createSocketCore } from "./socket/factory.js";
 import { takeDetached } from "./socket/migration.js";
 import { Socket, type DetachedSocket, type SocketType } from "./socket.js";
 import { ThreadContext, type ThreadOptions } from "./thread/thread-context.js";
+import type { SocketOf } from "./typed-sockets.js";
 import type { Transferable } from "./util/transfer.js";
 
+/** Options of `new Context(options)`. Unknown names or ill-typed values throw `EINVAL`. */
 export interface ContextOptions {
-  /** Default true: sockets default to `linger: -1` (wait for delivery); false: `linger: 0`. */
+  /**
+   * The default `linger` of new sockets (`ZMQ_BLOCKY`): true gives them
+   * `linger: -1` (close waits for delivery, and so does `term()`); false
+   * gives them `linger: 0` (queued messages are dropped on close).
+   *
+   * Range: boolean. Default: true.
+   */
   blocky?: boolean;
-  /** Sockets (open or still lingering) allowed per thread; default 1023. */
+  /**
+   * How many sockets (open or still lingering) each thread of the context may
+   * have (`ZMQ_MAX_SOCKETS`, counted per thread here); one more throws
+   * `EMFILE`.
+   *
+   * Unit: sockets. Range: integer ≥ 1. Default: 1023.
+   */
   maxSockets?: number;
   /**
-   * libzmq's ZMQ_IO_THREADS: how many worker threads, owned by the context,
-   * run the tcp/ipc listeners, sessions and engines (started on first use,
-   * gone after term()). 0 (the default, or the ZOCKET_IO_THREADS environment
-   * variable) runs them in the thread of the socket that binds or connects,
-   * which is fastest for small messages; 1 or more moves framing and system
-   * calls off that thread, which helps bulk transfers and sockets that
-   * migrate. An integer from 0 to 64.
+   * How many worker threads, owned by the context, run the tcp/ipc
+   * listeners, sessions and engines (`ZMQ_IO_THREADS`; started on first
+   * use, gone after `term()`). 0 runs them in the thread of the socket that
+   * binds or connects, which is fastest for small messages; 1 or more moves
+   * framing and system calls off that thread, which helps bulk transfers and
+   * sockets that migrate.
+   *
+   * Unit: threads. Range: integer from 0 to 64. Default: 0, or the
+   * `ZOCKET_IO_THREADS` environment variable.
    */
   ioThreads?: number;
 }
 
-/** A context handle for one other thread (structured-cloneable). */
+/**
+ * A handle from `ctx.share()` that lets one other thread join the context
+ * with `Context.attach(handle)`: a structured-cloneable object, posted with
+ * its `transferList`. Its fields are opaque.
+ */
 export interface ContextHandle {
+  /** Marks the object as a context handle. */
   readonly kind: "zocket.context";
+  /** Which context this is. */
   readonly contextId: string;
+  /** The joining thread's place in the context's tree of threads. */
   readonly path: string;
+  /** The channel to the thread that shared it. */
   readonly port: MessagePort;
+  /** The context's `blocky` option. */
   readonly blocky: boolean;
+  /** The context's `maxSockets` option. */
   readonly maxSockets: number;
+  /** The context's `ioThreads` option. */
   readonly ioThreads: number;
   /** The thread that called share(): the handle is for another one. */
   readonly sharedBy: number;
+  /** What must be transferred with it: pass it to `postMessage` or the `Worker` constructor. */
   readonly transferList: Transferable[];
 }
 
@@ -50,9 +79,17 @@ let attaching: ThreadContext | null = null;
 /** Handle ports attached in this thread: a handle joins one thread, once. */
 const attachedPorts = new WeakSet<MessagePort>();
 
+/**
+ * A ZeroMQ context: the owner of sockets and of the `inproc://` namespace.
+ * One `new Context()` is one context; `ctx.share()` and `Context.attach()`
+ * extend it to worker threads, whose sockets then reach the inproc endpoints
+ * bound in every other thread of it. `await ctx.term()` (or `await using`)
+ * ends it.
+ */
 export class Context {
   readonly #thread: ThreadContext;
 
+  /** A new context (see {@link ContextOptions}). */
   constructor(options: ContextOptions = {}) {
     if (attaching !== null) {
       this.#thread = attaching;
@@ -74,15 +111,25 @@ export class Context {
     return new Context();
   }
 
+  /** The context's `blocky` option: the default `linger` of new sockets is -1 if true, 0 if false. */
   get blocky(): boolean {
     return this.#thread.opts.blocky;
   }
 
+  /** True once `term()` was called (from any thread of the context). */
   get terminated(): boolean {
     return this.#thread.terminated;
   }
 
-  socket(type: SocketType, options?: SocketOptions): Socket {
+  /**
+   * A new socket of `type` with `options` (each also a property of the
+   * socket). The result is typed per type: `ctx.socket("PUSH")` is a
+   * {@link PushSocket}, with no `recv` and no ROUTER options, and the options
+   * object takes only the options of that type ({@link OptionsOf}).
+   * Throws `EINVAL` for an unknown type, option or value, `ETERM` after
+   * `term()`, `EMFILE` past `maxSockets`.
+   */
+  socket<T extends SocketType>(type: T, options?: OptionsOf<T>): SocketOf<T> {
     const thread = this.#thread;
     if (!isSocketType(type)) throw zerr("EINVAL", `ctx.socket: unknown socket type ${JSON.stringify(type)}${typeHint(type)}`);
     thread.checkCanCreate();
@@ -90,7 +137,8 @@ export class Context {
     applyOptions(values, options, `ctx.socket(${type})`);
     const core = createSocketCore(type, thread.newSocketId(), values, thread);
     thread.added(core);
-    return new Socket(core, thread);
+    // One runtime class; the typed view is the compiler's business only.
+    return new Socket(core, thread) as unknown as SocketOf<T>;
   }
 
   /** A handle that lets one other thread join this context. Call once per thread. */
@@ -111,13 +159,18 @@ export class Context {
     };
   }
 
-  /** Revives, in this thread, a socket detached in another one (of this context). */
-  adopt(detached: DetachedSocket): Socket {
+  /**
+   * Revives, in this thread, a socket detached in another thread of this
+   * context (`sock.detach()`), with its queues, subscriptions, options and
+   * connections. Throws `EINVAL` for a socket of another context, a second
+   * adopt, or anything that is not a detached socket.
+   */
+  adopt<T extends SocketType>(detached: DetachedSocket<T>): SocketOf<T> {
     const thread = this.#thread;
     const s = takeDetached(detached, thread.contextId);
     const core = createSocketCore(s.type, s.sid, s.options, thread, { mailbox: s.mailbox, address: s.address, addressAtRoot: s.addressAtRoot });
     thread.adoptSocket(s, core);
-    return new Socket(core, thread);
+    return new Socket(core, thread) as unknown as SocketOf<T>;
   }
 
   /**

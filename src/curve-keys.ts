@@ -7,6 +7,7 @@ import { boxKeyPair, publicKeyOf } from "./crypto/box.js";
 import { zerr } from "./errors.js";
 import { decode, encode } from "./z85.js";
 
+/** A CURVE key pair from {@link curveKeyPair}, as Z85 text. */
 export interface CurveKeyPair {
   /** 40 Z85 characters. */
   publicKey: string;

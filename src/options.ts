@@ -6,78 +6,8 @@
 import { zerr } from "./errors.js";
 import { decode as z85Decode } from "./z85.js";
 
-/** A CURVE key as given: 32 bytes, or its 40-character Z85 text (RFC 32). */
-export type CurveKey = Buffer | string;
-
-export interface SocketOptionValues {
-  sendHighWaterMark: number;
-  receiveHighWaterMark: number;
-  sendTimeout: number;
-  receiveTimeout: number;
-  linger: number;
-  routingId: Buffer | null;
-  immediate: boolean;
-  conflate: boolean;
-  reconnectInterval: number;
-  reconnectMaxInterval: number;
-  backlog: number;
-  handshakeInterval: number;
-  heartbeatInterval: number;
-  heartbeatTimeout: number;
-  heartbeatTimeToLive: number;
-  maxMessageSize: number;
-  routerMandatory: boolean;
-  routerHandover: boolean;
-  probeRouter: boolean;
-  reqRelaxed: boolean;
-  reqCorrelate: boolean;
-  xpubVerbose: boolean;
-  xpubNoDrop: boolean;
-  /** PLAIN server role (ZMQ_PLAIN_SERVER): authenticate clients through ZAP. Default false. */
-  plainServer: boolean;
-  /** PLAIN client user name (ZMQ_PLAIN_USERNAME), up to 255 bytes; setting it makes the socket a PLAIN client. Default null. */
-  plainUsername: string | null;
-  /** PLAIN client password (ZMQ_PLAIN_PASSWORD), up to 255 bytes. Default null. */
-  plainPassword: string | null;
-  /** ZAP domain (ZMQ_ZAP_DOMAIN) sent in authentication requests, up to 255 bytes. Default "". */
-  zapDomain: string;
-  /**
-   * CURVE server role (ZMQ_CURVE_SERVER): the socket accepts CURVE clients
-   * (RFC 26) that know its public key; it needs `curveSecretKey`. ZAP (RFC 27,
-   * mechanism "CURVE", the client's public key as credential) decides who is
-   * admitted; with no handler bound every such client is. CURVE takes
-   * precedence over PLAIN options. Default false.
-   */
-  curveServer: boolean;
-  /**
-   * This socket's long-term CURVE public key (ZMQ_CURVE_PUBLICKEY): 32 bytes
-   * or 40 Z85 characters, read back as given. A client needs it (it must be
-   * the public half of `curveSecretKey`). Default null.
-   */
-  curvePublicKey: CurveKey | null;
-  /**
-   * This socket's long-term CURVE secret key (ZMQ_CURVE_SECRETKEY): 32 bytes
-   * or 40 Z85 characters, read back as given. Servers and clients need it.
-   * Default null.
-   */
-  curveSecretKey: CurveKey | null;
-  /**
-   * The server's long-term CURVE public key (ZMQ_CURVE_SERVERKEY): 32 bytes
-   * or 40 Z85 characters, read back as given. Setting it makes the socket a
-   * CURVE client of that server. Default null.
-   */
-  curveServerKey: CurveKey | null;
-}
-
-/** What may be passed in: like the values, but routingId (and CURVE keys) may also be a string or Uint8Array. */
-export type SocketOptions = Partial<Omit<SocketOptionValues, "routingId" | "curvePublicKey" | "curveSecretKey" | "curveServerKey">> & {
-  routingId?: Buffer | Uint8Array | string | null;
-  curvePublicKey?: Uint8Array | string | null;
-  curveSecretKey?: Uint8Array | string | null;
-  curveServerKey?: Uint8Array | string | null;
-};
-
-export type OptionName = keyof SocketOptionValues;
+export type { CurveKey, OptionName, SocketOptionValues, SocketOptions } from "./option-types.js";
+import type { CurveKey, OptionName, SocketOptionValues } from "./option-types.js";
 
 type Validator = (value: unknown, name: string) => unknown;
 

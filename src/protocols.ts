@@ -128,14 +128,17 @@ export interface WireEvent {
 }
 
 export function toWireEvent(e: SocketEvent): WireEvent {
-  return { type: e.type, address: e.address, error: e.error !== undefined ? toWireError(e.error) : null, reason: e.reason ?? null };
+  const error = "error" in e && e.error !== undefined ? toWireError(e.error) : null;
+  return { type: e.type, address: e.address, error, reason: "reason" in e ? e.reason : null };
 }
 
+/** The event as it was emitted: fields it did not have stay absent. */
 export function fromWireEvent(w: WireEvent): SocketEvent {
-  const e: SocketEvent = { type: w.type, address: w.address };
+  const e: { type: SocketEventName; address: string; error?: Error; reason?: "protocol" | "auth" | "other" } = { type: w.type, address: w.address };
   if (w.error !== null) e.error = fromWireError(w.error);
   if (w.reason !== null) e.reason = w.reason;
-  return e;
+  // The sending side built it as a SocketEvent; the fields were checked by isWireEvent.
+  return e as SocketEvent;
 }
 
 /** Host thread → migrated socket. */

@@ -59,7 +59,9 @@ export interface ProxyCounters {
 
 /** What STATISTICS reports: the frontend's counters, then the backend's (libzmq's order). */
 export interface ProxyStatistics {
+  /** Counters of the frontend socket. */
   frontend: ProxyCounters;
+  /** Counters of the backend socket. */
   backend: ProxyCounters;
 }
 

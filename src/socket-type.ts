@@ -3,10 +3,14 @@
  * libzmq's mechanism_t::check_socket_type). A neutral module: the pipe, the
  * socket types and the ZMTP engine all import it, and it imports nothing.
  */
-export type SocketTypeName =
+/** A socket type, as libzmq names them (`ZMQ_PUSH` is `"PUSH"`). */
+export type SocketType =
   | "PAIR" | "PUB" | "SUB" | "XPUB" | "XSUB" | "REQ" | "REP" | "DEALER" | "ROUTER" | "PUSH" | "PULL";
 
-const PEERS: Record<SocketTypeName, readonly SocketTypeName[]> = {
+/** The internal modules' name for {@link SocketType}. */
+export type SocketTypeName = SocketType;
+
+const PEERS: Record<SocketType, readonly SocketType[]> = {
   PAIR: ["PAIR"],
   PUB: ["SUB", "XSUB"],
   XPUB: ["SUB", "XSUB"],
@@ -20,11 +24,11 @@ const PEERS: Record<SocketTypeName, readonly SocketTypeName[]> = {
   PULL: ["PUSH"],
 };
 
-export function isSocketType(name: unknown): name is SocketTypeName {
+export function isSocketType(name: unknown): name is SocketType {
   return typeof name === "string" && Object.prototype.hasOwnProperty.call(PEERS, name);
 }
 
-export function isCompatible(ours: SocketTypeName, theirs: SocketTypeName): boolean {
+export function isCompatible(ours: SocketType, theirs: SocketType): boolean {
   return PEERS[ours].includes(theirs);
 }
 

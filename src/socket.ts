@@ -8,20 +8,30 @@ import { zerr, ZocketError } from "./errors.js";
 import type { Message } from "./msg.js";
 import { checkOption, OPTION_NAMES, optionHint, type SocketOptionValues } from "./options.js";
 import type { SocketEvents } from "./events.js";
-import type { SocketTypeName } from "./socket-type.js";
+import type { SocketType } from "./socket-type.js";
 import type { SocketBase } from "./socket/socket-base.js";
 import { socketTransferables, type SocketState } from "./socket/migration.js";
 import { XSubSocket } from "./socket/pubsub.js";
 import type { ThreadContext } from "./thread/thread-context.js";
 import type { Transferable } from "./util/transfer.js";
 
-export type SocketType = SocketTypeName;
+export type { SocketType };
 
-/** A socket frozen for migration: post it (with its transferList) to another thread and `ctx.adopt()` it there. */
-export interface DetachedSocket {
+/**
+ * A socket frozen for migration (from `sock.detach()`): a structured-cloneable
+ * object. Post it with its `transferList` to another thread of the same
+ * context (`port.postMessage(d, d.transferList)`) and `ctx.adopt(d)` it there.
+ *
+ * @typeParam T The type of the socket it holds.
+ */
+export interface DetachedSocket<T extends SocketType = SocketType> {
+  /** Marks the object as a detached socket. */
   readonly kind: "zocket.socket";
-  readonly type: SocketType;
+  /** The type of the socket it holds. */
+  readonly type: T;
+  /** @internal The socket's queues, options, subscriptions and connections, frozen (opaque). */
   readonly state: SocketState;
+  /** What must be transferred with it (message ports): pass it to `postMessage`. */
   readonly transferList: Transferable[];
 }
 
@@ -31,11 +41,21 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Every option is a read/write property of the socket (see {@link SocketOptionValues}). */
 export interface Socket extends SocketOptionValues {}
 
 /** @internal The live core behind a facade, or null once detached (for Poller and proxy). */
 export let coreOf: (socket: Socket) => SocketBase | null;
 
+/**
+ * A ZeroMQ socket: the one runtime class behind every socket type. Make one
+ * with `ctx.socket(type, options?)`, which gives the typed view of it
+ * ({@link PushSocket}, {@link RouterSocket}, …) so the compiler refuses what
+ * the type cannot do. A `Socket` itself has every member and checks each
+ * call at run time: `recv()` on a PUSH rejects with `ENOTSUP`, `subscribe()`
+ * on a PUB throws `ENOTSUP`. Options are properties: `sock.linger = 0`;
+ * assigning anything that is not an option throws `EINVAL`.
+ */
 export class Socket implements AsyncIterable<Buffer[]> {
   #core: SocketBase | null;
   readonly #thread: ThreadContext;
@@ -49,6 +69,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
     this.#type = core.type;
   }
 
+  /** The socket type, as given to `ctx.socket()`. */
   get type(): SocketType {
     return this.#type;
   }
@@ -68,6 +89,10 @@ export class Socket implements AsyncIterable<Buffer[]> {
     return this.#open("writable").hasOut();
   }
 
+  /**
+   * Monitor events (libzmq's zmq_socket_monitor): `sock.events.on("handshake", e => …)`
+   * or `for await (const e of sock.events)`. See {@link SocketEventMap}.
+   */
   get events(): SocketEvents {
     return this.#live("events").events;
   }
@@ -85,7 +110,13 @@ export class Socket implements AsyncIterable<Buffer[]> {
     return core;
   }
 
-  /** Resolves with the endpoint actually bound (`tcp://…:*` picks a port, `ipc://*` a path). */
+  /**
+   * Binds to an endpoint (`tcp://host:port`, `ipc://path`, `inproc://name`)
+   * and resolves with the endpoint actually bound: `tcp://127.0.0.1:*` (or
+   * `:0`) picks a free port, `ipc://*` a fresh path. Rejects with
+   * `EPROTONOSUPPORT` (unknown transport), `EINVAL` (malformed endpoint) or
+   * `EADDRINUSE`.
+   */
   async bind(endpoint: string): Promise<string> {
     const bound = await this.#open("bind").endpoints.bind(endpoint);
     this.#lastEndpoint = bound;
@@ -97,25 +128,42 @@ export class Socket implements AsyncIterable<Buffer[]> {
     return this.#lastEndpoint;
   }
 
+  /** Stops listening on an endpoint given to (or resolved by) `bind()`; resolves once it is free for the whole context. */
   async unbind(endpoint: string): Promise<void> {
     return this.#open("unbind").endpoints.unbind(endpoint);
   }
 
-  /** Returns at once; connects (and reconnects) in the background. */
+  /**
+   * Connects to an endpoint. Returns at once; connects (and reconnects) in
+   * the background, and `inproc://` may connect before the bind. Throws
+   * `EINVAL` or `EPROTONOSUPPORT` for a bad endpoint.
+   */
   connect(endpoint: string): void {
     this.#open("connect").endpoints.connect(endpoint);
   }
 
+  /** Drops a connection made with `connect()` (messages queued for it follow `linger`). Returns at once. */
   disconnect(endpoint: string): void {
     this.#open("disconnect").endpoints.disconnect(endpoint);
   }
 
-  /** Queues one message (a frame or an array of frames); resolves once queued. */
+  /**
+   * Queues one message (a frame or an array of frames, delivered whole) and
+   * resolves once it is queued. Waits while the high-water mark is reached
+   * (types that drop, drop), then rejects with `EAGAIN` after `sendTimeout`.
+   * Concurrent calls are served in call order. Rejects with `EFSM` (REQ/REP
+   * out of turn), `EHOSTUNREACH` (ROUTER with `routerMandatory`), `ENOTSUP`
+   * (a type that cannot send), `ETERM` (context terminated).
+   */
   send(message: Message, options?: CallOptions): Promise<void> {
     return this.#live("send").send(message, options?.signal);
   }
 
-  /** Resolves with the next whole message. */
+  /**
+   * Resolves with the next whole message, one Buffer per frame. Rejects with
+   * `EAGAIN` after `receiveTimeout`; concurrent calls are served in order; an
+   * aborted call never takes a message.
+   */
   recv(options?: CallOptions): Promise<Buffer[]> {
     return this.#live("recv").recv(options?.signal);
   }
@@ -140,6 +188,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
     this.close();
   }
 
+  /** `for await (const frames of sock)`: every message until the socket closes or the context terminates. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer[], void, undefined> {
     for (;;) {
       let msg: Buffer[];
@@ -153,10 +202,16 @@ export class Socket implements AsyncIterable<Buffer[]> {
     }
   }
 
+  /**
+   * SUB, XSUB: receive messages whose first frame starts with one of these
+   * prefixes (`ZMQ_SUBSCRIBE`); no argument subscribes to everything.
+   * Subscriptions are counted: subscribing twice needs two unsubscribes.
+   */
   subscribe(...prefixes: (string | Uint8Array)[]): void {
     this.#subscriber("subscribe").subscribe(prefixes);
   }
 
+  /** SUB, XSUB: removes one count of each subscription (`ZMQ_UNSUBSCRIBE`); no argument removes the subscribe-to-everything. */
   unsubscribe(...prefixes: (string | Uint8Array)[]): void {
     this.#subscriber("unsubscribe").unsubscribe(prefixes);
   }
@@ -167,14 +222,21 @@ export class Socket implements AsyncIterable<Buffer[]> {
     return core;
   }
 
-  /** Returns at once; queued messages keep flowing for up to `linger` ms. Idempotent. */
+  /**
+   * Closes the socket. Returns at once and may be called again; pending
+   * `recv()`s reject with `ENOTSOCK`; queued outbound messages keep flowing
+   * for up to `linger` ms (`linger: 0` drops them at once).
+   */
   close(): void {
     this.#core?.close();
   }
 
   /**
    * Freezes the socket for migration to another thread; this object is dead
-   * afterwards. EAGAIN while a bind() is still settling.
+   * afterwards (every call throws `ENOTSOCK`). Post the result with its
+   * `transferList` and `ctx.adopt()` it there: queued messages,
+   * subscriptions, options and connections go with it. `EAGAIN` while a
+   * `bind()` is still settling.
    */
   detach(): DetachedSocket {
     const core = this.#live("detach");

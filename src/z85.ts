@@ -53,4 +53,9 @@ export function decode(text: string): Buffer {
 }
 
 /** The `z85` export: `z85.encode(bytes)`, `z85.decode(text)`. */
-export const z85 = { encode, decode } as const;
+export const z85 = {
+  /** Bytes (a length divisible by 4) to Z85 text; `EINVAL` for another length. */
+  encode,
+  /** Z85 text (a length divisible by 5) to bytes; `EINVAL` for another length or a character outside the alphabet. */
+  decode,
+} as const;

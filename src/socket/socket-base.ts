@@ -108,7 +108,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   }
 
   emit(event: SocketEvent): void {
-    if (TRACE) trace("%s %s: %s %s%s", this.type, this.sid, event.type, event.address, event.error ? ` (${event.error.message})` : "");
+    if (TRACE) trace("%s %s: %s %s%s", this.type, this.sid, event.type, event.address, "error" in event && event.error ? ` (${event.error.message})` : "");
     this.events.emit(event);
   }
 

@@ -12,7 +12,7 @@
 import { expect } from "chai";
 import { MessageChannel, type Worker } from "node:worker_threads";
 import * as zmq from "zeromq";
-import { Context, ZocketError, type ContextHandle, type DetachedSocket, type Socket } from "../../src/index.js";
+import { Context, ZocketError, type ContextHandle, type DetachedSocket, type PullSocket, type PushSocket, type Socket } from "../../src/index.js";
 import {
   attachedWorker,
   cleanup,
@@ -432,8 +432,8 @@ describe("control plane", function () {
       const ctx = new Context();
       const ep = inprocName("detach-during-bind");
       let adopted: Socket | null = null;
-      let push: Socket | null = null;
-      let other: Socket | null = null;
+      let push: PushSocket | null = null;
+      let other: PullSocket | null = null;
       const w = attachedWorker(
         ctx,
         `

@@ -11,7 +11,7 @@
  *    ported directly, with REQ clients and REP workers.
  */
 import { expect } from "chai";
-import { Poller, type AnySocket, type Socket } from "../../src/index.js";
+import { Poller, type AnySocket, type BaseSocket as Socket } from "../../src/index.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 import { rejects } from "../support/assert.js";
 import { attachedWorker, exited, nextMessage, withTimeout } from "../support/threads.js";

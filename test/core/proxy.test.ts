@@ -14,7 +14,7 @@
  */
 import { expect } from "chai";
 import * as zmq from "zeromq";
-import { Poller, proxy, type AnySocket, type Context, type Socket } from "../../src/index.js";
+import { Poller, proxy, type AnySocket, type Context, type BaseSocket as Socket, type ReceivingSocket } from "../../src/index.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 import { rejects } from "../support/assert.js";
 import { withTimeout } from "../support/threads.js";
@@ -25,7 +25,7 @@ const bindAny = (s: Socket, t: Transport): Promise<string> => s.bind(t === "tcp"
 const text = (m: Buffer[]): string[] => m.map((f) => f.toString());
 
 /** Receives exactly `n` messages from `s`, bounded in time. */
-async function recvN(s: Socket, n: number, what: string): Promise<string[][]> {
+async function recvN(s: ReceivingSocket, n: number, what: string): Promise<string[][]> {
   const got: string[][] = [];
   for (let i = 0; i < n; i++) got.push(text(await withTimeout(s.recv(), 5000, `${what}: message ${i}`)));
   return got;

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { expect } from "chai";
 import * as zmq from "zeromq";
-import { Context, curveKeyPair, z85, type Socket, type SocketEvent } from "../../src/index.js";
+import { Context, curveKeyPair, z85, type BaseSocket, type Socket, type SocketEventName, type SocketEventOf, type SocketType } from "../../src/index.js";
 import { rejects, rejectsWithCode } from "../support/assert.js";
 import { peer, str, within, type Lib, type Peer } from "../support/peers.js";
 
@@ -53,8 +53,8 @@ async function sendUntilReceived(send: () => Promise<void>, recv: () => Promise<
 }
 
 /** Events of one type on a zocket socket, and a way to wait for the n-th. */
-function watch(s: Socket, type: SocketEvent["type"]): { events: SocketEvent[]; reach(n: number, ms?: number): Promise<void> } {
-  const events: SocketEvent[] = [];
+function watch<K extends SocketEventName>(s: BaseSocket, type: K): { events: SocketEventOf<K>[]; reach(n: number, ms?: number): Promise<void> } {
+  const events: SocketEventOf<K>[] = [];
   s.events.on(type, (e) => events.push(e));
   return {
     events,
@@ -75,7 +75,8 @@ describe("CURVE interop with libzmq", function () {
     open.push(p);
     return p;
   };
-  const zsock = (type: Parameters<Context["socket"]>[0], options: Record<string, unknown> = {}): Socket => {
+  // Typed as the whole SocketType union: a runtime-checked Socket, whatever the type.
+  const zsock = (type: SocketType, options: Record<string, unknown> = {}): Socket => {
     const s = ctx.socket(type, { linger: 0, ...options });
     open.push(s);
     return s;

@@ -8,7 +8,7 @@
  * peer. Skipped, with the reason, where the jar, java or javac is missing.
  */
 import { expect } from "chai";
-import { Context, type Socket, type SocketEvent } from "../../src/index.js";
+import { Context, type BaseSocket as Socket, type SocketEvent } from "../../src/index.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 import { describe as described, freePort, JeroPeer, jeromqSetup, jeromqVersion, msg, type JeromqSetup } from "../support/jeromq.js";
 import { str, within } from "../support/peers.js";

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zmq from "zeromq";
-import { Context, type Socket, type SocketEvent } from "../../src/index.js";
+import { Context, type BaseSocket, type OptionsOf, type SocketEventName, type SocketEventOf, type SocketOf, type SocketType } from "../../src/index.js";
 import { rejects, rejectsWithCode } from "../support/assert.js";
 import { peer, str, within, type Lib, type Peer } from "../support/peers.js";
 
@@ -20,9 +20,9 @@ type Transport = keyof typeof TRANSPORTS;
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Resolves with the first event `type` of `s` (a zocket socket) that passes `when`. */
-function nextEvent(s: Socket, type: SocketEvent["type"], when: (e: SocketEvent) => boolean = () => true): Promise<SocketEvent> {
+function nextEvent<K extends SocketEventName>(s: BaseSocket, type: K, when: (e: SocketEventOf<K>) => boolean = () => true): Promise<SocketEventOf<K>> {
   return new Promise((resolve) => {
-    const fn = (e: SocketEvent): void => {
+    const fn = (e: SocketEventOf<K>): void => {
       if (!when(e)) return;
       s.events.off(type, fn);
       resolve(e);
@@ -32,10 +32,10 @@ function nextEvent(s: Socket, type: SocketEvent["type"], when: (e: SocketEvent) 
 }
 
 /** Every event of a zocket socket, as "type address". */
-function record(s: Socket): string[] {
+function record(s: BaseSocket): string[] {
   const seen: string[] = [];
-  const types: SocketEvent["type"][] = ["bind", "accept", "connect", "connect:delay", "connect:retry", "disconnect", "handshake", "handshake:error", "close", "unbind", "end"];
-  for (const t of types) s.events.on(t, (e) => seen.push(`${t} ${e.address}${e.reason !== undefined ? ` ${e.reason}` : ""}`));
+  const types: SocketEventName[] = ["bind", "accept", "connect", "connect:delay", "connect:retry", "disconnect", "handshake", "handshake:error", "close", "unbind", "end"];
+  for (const t of types) s.events.on(t, (e) => seen.push(`${t} ${e.address}${"reason" in e ? ` ${e.reason}` : ""}`));
   return seen;
 }
 
@@ -141,7 +141,7 @@ describe("interop with libzmq: security, reconnect, heartbeats, events", functio
     return p;
   };
   /** A zocket socket closed after the test. */
-  const zsock = (type: Parameters<Context["socket"]>[0], options: Parameters<Context["socket"]>[1] = {}): Socket => {
+  const zsock = <T extends SocketType>(type: T, options?: OptionsOf<T>): SocketOf<T> => {
     const s = ctx.socket(type, options);
     cleanups.push(() => s.close());
     return s;

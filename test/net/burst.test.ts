@@ -16,7 +16,7 @@
  */
 import { expect } from "chai";
 import net from "node:net";
-import { ZocketError, type Context, type Socket } from "../../src/index.js";
+import { ZocketError, type Context, type BaseSocket as Socket, type ReceivingSocket, type SendingSocket } from "../../src/index.js";
 import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { ChildPeer } from "../support/child.js";
@@ -44,7 +44,7 @@ function burstFrame(i: number): Buffer {
 }
 
 /** Publishes probes until `subscribed` resolves (the subscription reached the PUB), at most 5 s. */
-async function probeUntil(pub: Socket, subscribed: Promise<unknown>): Promise<void> {
+async function probeUntil(pub: SendingSocket, subscribed: Promise<unknown>): Promise<void> {
   let done = false;
   void subscribed.then(() => (done = true), () => (done = true));
   for (let i = 0; i < 250 && !done; i++) {
@@ -55,7 +55,7 @@ async function probeUntil(pub: Socket, subscribed: Promise<unknown>): Promise<vo
 }
 
 /** Counts burst frames received until `BURST` of them or a quiet second (receiveTimeout). */
-async function countBurst(sub: Socket): Promise<number> {
+async function countBurst(sub: ReceivingSocket): Promise<number> {
   let n = 0;
   for (let i = 0; i < BURST * 3 && n < BURST; i++) {
     let frame: Buffer | undefined;

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import net from "node:net";
-import type { Context, Socket, SocketEventName } from "../../src/index.js";
+import type { BaseSocket, Context, SocketEventName } from "../../src/index.js";
 import { ChildPeer } from "../support/child.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 import { drain } from "../support/threads.js";
@@ -19,7 +19,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function nextEvent(sock: Socket, name: SocketEventName, ms = 5000): Promise<void> {
+function nextEvent(sock: BaseSocket, name: SocketEventName, ms = 5000): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => {
       sock.events.off(name, on);

@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import net from "node:net";
 import * as zmq from "zeromq";
-import { curveKeyPair, z85, type Context, type Socket, type SocketEvent } from "../../src/index.js";
+import { curveKeyPair, z85, type Context, type PullSocket, type SocketEventOf } from "../../src/index.js";
 import { boxKeyPair, type KeyPair } from "../../src/crypto/box.js";
 import { encodeCommand } from "../../src/zmtp/commands.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
@@ -29,10 +29,10 @@ const FAST = 500;
 describe("hostile CURVE peers over tcp", function () {
   this.timeout(30000);
   let ctx: Context;
-  let pull: Socket;
+  let pull: PullSocket;
   let port: number;
   let ep: string;
-  const failures: SocketEvent[] = [];
+  const failures: SocketEventOf<"handshake:error" | "disconnect">[] = [];
   const delivered: string[][] = [];
   let receiving: Promise<void>;
 
@@ -239,7 +239,7 @@ describe("a hostile CURVE server", function () {
     try {
       const keys = curveKeyPair();
       const push = ctx.socket("PUSH", { curveServerKey: SERVER.publicKey, curvePublicKey: keys.publicKey, curveSecretKey: keys.secretKey, reconnectInterval: 50 });
-      const errors: SocketEvent[] = [];
+      const errors: SocketEventOf<"handshake:error">[] = [];
       push.events.on("handshake:error", (e) => errors.push(e));
       push.connect(`tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
       void push.send("secret message").catch(() => {});

@@ -16,7 +16,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as zmq from "zeromq";
-import { Context, type Socket, type SocketEvent, type SocketEventName } from "../../src/index.js";
+import { Context, type BaseSocket, type ReceivingSocket, type SocketEventName, type SocketEventOf } from "../../src/index.js";
 import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { expectCode, rejects } from "../support/assert.js";
@@ -125,8 +125,8 @@ class RawPeer {
 }
 
 /** Records a socket's events of some types; `reach(n)` resolves once there are n. */
-function counter(socket: Socket, types: SocketEventName[]): { events: SocketEvent[]; reach(n: number): Promise<void> } {
-  const events: SocketEvent[] = [];
+function counter<K extends SocketEventName>(socket: BaseSocket, types: K[]): { events: SocketEventOf<K>[]; reach(n: number): Promise<void> } {
+  const events: SocketEventOf<K>[] = [];
   let waiter: { n: number; resolve: () => void } | null = null;
   for (const type of types) {
     socket.events.on(type, (e) => {
@@ -141,7 +141,7 @@ function counter(socket: Socket, types: SocketEventName[]): { events: SocketEven
 }
 
 /** Everything left to receive, until EAGAIN after `ms` of silence. */
-async function drainFor(s: Socket, ms: number): Promise<string[][]> {
+async function drainFor(s: ReceivingSocket, ms: number): Promise<string[][]> {
   s.receiveTimeout = ms;
   const got: string[][] = [];
   for (let i = 0; i < 1000; i++) {

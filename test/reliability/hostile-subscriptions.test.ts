@@ -19,7 +19,7 @@
 import { expect } from "chai";
 import net from "node:net";
 import * as zmq from "zeromq";
-import { Context, type Socket } from "../../src/index.js";
+import { Context, type ReceivingSocket, type SocketOptions, type SocketType, type SocketTypeMap, type SubSocket, type XPubSocket } from "../../src/index.js";
 import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { ChildPeer } from "../support/child.js";
@@ -306,14 +306,14 @@ const SUBSCRIBED = (t: Buffer): string => `\x01${t.length}`;
 const CANCELLED = (t: Buffer): string => `\x00${t.length}`;
 
 /** An XPUB's next message as "<first byte><topic length>" if it is exactly that subscription for `t`, else a description. */
-async function nextSubscription(xpub: Socket, t: Buffer): Promise<string> {
+async function nextSubscription(xpub: ReceivingSocket, t: Buffer): Promise<string> {
   const [m] = await withTimeout(xpub.recv(), 5000, "XPUB: the next subscription message");
   if (m === undefined || m.length !== t.length + 1 || !m.subarray(1).equals(t)) return `another message (${m?.length ?? 0} bytes)`;
   return `${String.fromCharCode(m[0]!)}${t.length}`;
 }
 
 /** The tag (last byte) of the SUB's next message that carries `t` and is not an extra copy of tag "1"; "?" for anything else. */
-async function nextTag(sub: Socket, t: Buffer): Promise<string> {
+async function nextTag(sub: ReceivingSocket, t: Buffer): Promise<string> {
   for (let i = 0; i < 500; i++) {
     const [m] = await withTimeout(sub.recv(), 5000, "the SUB's next message");
     if (m === undefined || m.length !== t.length + 1 || !m.subarray(0, t.length).equals(t)) return "?";
@@ -344,9 +344,9 @@ describe("long topics end to end", function () {
   ] as const) {
     it(`a SUB holding a ${label} topic: both publishers learn it (a second publisher, a tcp reconnect), it moves to a worker and keeps receiving, the XPUB moves to a worker and keeps serving it, its cancel reaches both`, async () => {
       const ctx = new Context();
-      const sockets: Socket[] = [];
-      const open = (type: "XPUB" | "SUB", opts = {}): Socket => {
-        const s = ctx.socket(type, { receiveTimeout: 5000, ...opts });
+      const sockets: (SubSocket | XPubSocket)[] = [];
+      const open = <T extends "XPUB" | "SUB">(type: T, opts: SocketOptions = {}): SocketTypeMap[T] => {
+        const s = ctx.socket(type as SocketType, { receiveTimeout: 5000, ...opts }) as unknown as SocketTypeMap[T];
         sockets.push(s);
         return s;
       };

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import * as zmq from "zeromq";
-import type { Context, Socket, SocketEvent, SocketEventName } from "../../src/index.js";
+import type { BaseSocket, Context, ReceivingSocket, SocketEventName, SocketEventOf } from "../../src/index.js";
 import { expectCode } from "../support/assert.js";
 import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
@@ -60,8 +60,8 @@ function rawPeer(port: number, bytes: Buffer, ms: number, end = false): Promise<
 }
 
 /** Counts a socket's events of some types; `reach(n)` resolves once their total reaches n. */
-function counter(socket: Socket, types: SocketEventName[]): { events: SocketEvent[]; reach(n: number): Promise<void> } {
-  const events: SocketEvent[] = [];
+function counter<K extends SocketEventName>(socket: BaseSocket, types: K[]): { events: SocketEventOf<K>[]; reach(n: number): Promise<void> } {
+  const events: SocketEventOf<K>[] = [];
   let waiter: { n: number; resolve: () => void } | null = null;
   for (const type of types) {
     socket.events.on(type, (e) => {
@@ -76,7 +76,7 @@ function counter(socket: Socket, types: SocketEventName[]): { events: SocketEven
 }
 
 /** Receives until EAGAIN (the socket's receiveTimeout bounds the wait). */
-async function drainAll(s: Socket): Promise<Buffer[][]> {
+async function drainAll(s: ReceivingSocket): Promise<Buffer[][]> {
   const got: Buffer[][] = [];
   for (let i = 0; i < 10_000; i++) {
     try {

@@ -14,7 +14,7 @@
  * where none is allowed.
  */
 import { Worker } from "node:worker_threads";
-import { Context, type DetachedSocket, type Socket } from "../../src/index.js";
+import { Context, type DetachedSocket, type PushSocket } from "../../src/index.js";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const ctx = new Context();
@@ -73,7 +73,7 @@ let migrations = 0;
 async function reliableSender(deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     const id = `s${senderIds++}`;
-    let sock: Socket = ctx.socket("PUSH");
+    let sock: PushSocket = ctx.socket("PUSH");
     sock.connect(endpoints[Math.floor(Math.random() * endpoints.length)]!);
     let seq = 0;
     const life = 50 + Math.floor(Math.random() * 2000);
@@ -85,7 +85,7 @@ async function reliableSender(deadline: number): Promise<void> {
         const d = sock.detach();
         const back = new Promise<DetachedSocket>((r) => returns.set(id, r));
         worker.postMessage({ d, id, from: seq, count }, d.transferList);
-        sock = ctx.adopt(await back);
+        sock = ctx.adopt(await back) as PushSocket; // it left as a PUSH
         seq += count;
         migrations++;
       }

@@ -16,7 +16,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import net from "node:net";
-import type { Socket } from "../../src/index.js";
+import type { ReceivingSocket } from "../../src/index.js";
 import { closeAndTerm, trackedContext } from "../support/context.js";
 import { options, rec, type Rec } from "../zmtp/harness.js";
 import { expectCode } from "../support/assert.js";
@@ -63,7 +63,7 @@ class BareSub {
 }
 
 /** The XPUB's next report as "+topic" / "-topic", or null after its receiveTimeout. */
-async function nextReport(xpub: Socket): Promise<string | null> {
+async function nextReport(xpub: ReceivingSocket): Promise<string | null> {
   try {
     const [m] = await xpub.recv();
     return `${m![0] === 1 ? "+" : "-"}${m!.subarray(1).toString("latin1")}`;
@@ -74,7 +74,7 @@ async function nextReport(xpub: Socket): Promise<string | null> {
 }
 
 /** The XPUB's reports until a receiveTimeout passes without one. */
-async function reports(xpub: Socket): Promise<string[]> {
+async function reports(xpub: ReceivingSocket): Promise<string[]> {
   const out: string[] = [];
   for (let r = await nextReport(xpub), i = 0; r !== null && i < 10_000; r = await nextReport(xpub), i++) out.push(r);
   return out;
@@ -82,7 +82,7 @@ async function reports(xpub: Socket): Promise<string[]> {
 
 let syncSeq = 0;
 /** Subscribes and cancels a unique topic through `peer`: once the XPUB reported both, everything the peer sent before was read. */
-async function sync(xpub: Socket, peer: BareSub): Promise<string[]> {
+async function sync(xpub: ReceivingSocket, peer: BareSub): Promise<string[]> {
   const t = `~sync-${++syncSeq}`;
   peer.subscribe(t, true);
   peer.subscribe(t, false);

@@ -4,13 +4,13 @@
  * otherwise term() waits (as zmq_ctx_term does) and every later test of the
  * suite is skipped behind a hook timeout.
  */
-import { Context, type ContextOptions, type Socket } from "../../src/index.js";
+import { Context, type BaseSocket, type ContextOptions } from "../../src/index.js";
 
-const made = new WeakMap<Context, Socket[]>();
+const made = new WeakMap<Context, BaseSocket[]>();
 
 export function trackedContext(options?: ContextOptions): Context {
   const ctx = new Context(options);
-  const sockets: Socket[] = [];
+  const sockets: BaseSocket[] = [];
   const socket = ctx.socket.bind(ctx);
   ctx.socket = (type, opts) => {
     const s = socket(type, opts);

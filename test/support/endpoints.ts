@@ -4,7 +4,7 @@
  * returns (tcp/ipc pick a free port/path) and must not rely on inproc-only
  * timing (synchronous pipes, connect before bind) outside tests written for it.
  */
-import type { Socket } from "../../src/index.js";
+import type { BaseSocket } from "../../src/index.js";
 
 export type Transport = "inproc" | "tcp" | "ipc";
 
@@ -19,7 +19,7 @@ export function uniqueName(name: string): string {
 }
 
 /** Binds `sock` on `transport` and resolves with the endpoint peers should connect to. */
-export async function bindEndpoint(sock: Socket, transport: Transport, name: string): Promise<string> {
+export async function bindEndpoint(sock: BaseSocket, transport: Transport, name: string): Promise<string> {
   switch (transport) {
     case "inproc":
       return sock.bind(`inproc://${uniqueName(name)}`);
@@ -34,7 +34,7 @@ export async function bindEndpoint(sock: Socket, transport: Transport, name: str
  * An endpoint of `transport` that nobody listens on (a connect to it stays
  * pending). For tcp/ipc a scratch socket binds and unbinds to find one.
  */
-export async function deadEndpoint(scratch: Socket, transport: Transport, name: string): Promise<string> {
+export async function deadEndpoint(scratch: BaseSocket, transport: Transport, name: string): Promise<string> {
   if (transport === "inproc") return `inproc://${uniqueName(name)}`;
   const ep = await bindEndpoint(scratch, transport, name);
   await scratch.unbind(ep);
@@ -47,13 +47,13 @@ export async function deadEndpoint(scratch: Socket, transport: Transport, name: 
  * With `binder`, also waits for the binding side's handshake, so that a
  * binder that sends (round-robin, routing) already knows this peer.
  */
-export async function connectReady(sock: Socket, ep: string, transport: Transport, binder?: Socket): Promise<void> {
+export async function connectReady(sock: BaseSocket, ep: string, transport: Transport, binder?: BaseSocket): Promise<void> {
   if (transport === "inproc") {
     sock.connect(ep);
     return;
   }
   const waits: Promise<void>[] = [];
-  const once = (s: Socket, match: (address: string) => boolean): Promise<void> =>
+  const once = (s: BaseSocket, match: (address: string) => boolean): Promise<void> =>
     new Promise<void>((resolve) => {
       const on = (e: { address: string }): void => {
         if (!match(e.address)) return;

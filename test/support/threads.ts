@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { Worker, type Transferable } from "node:worker_threads";
 import type * as zmq from "zeromq";
-import { Context, ZocketError, type Socket } from "../../src/index.js";
+import { Context, ZocketError, type BaseSocket, type ReceivingSocket } from "../../src/index.js";
 
 /** The library's entry, for inline workers to import. */
 export const lib = new URL("../../src/index.js", import.meta.url).href;
@@ -125,7 +125,7 @@ export const exited = (w: Worker): Promise<number> => new Promise((resolve) => w
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Reads up to `max` messages' first frames; stops at the first EAGAIN (the socket's receiveTimeout). */
-export async function drain(sock: Socket, max: number): Promise<string[]> {
+export async function drain(sock: ReceivingSocket, max: number): Promise<string[]> {
   const got: string[] = [];
   for (let i = 0; i < max; i++) {
     try {
@@ -153,7 +153,7 @@ export function expectMessages(got: string[], expected: string[], what: string):
 
 /** Closes every zocket socket, closes libzmq sockets, terminates workers: never throws. */
 export async function cleanup(parts: {
-  sockets?: (Socket | null | undefined)[];
+  sockets?: (BaseSocket | null | undefined)[];
   zmq?: (zmq.Socket | null | undefined)[];
   workers?: (Worker | Agent | null | undefined)[];
 }): Promise<void> {
