@@ -1,11 +1,11 @@
-import {Context, type Socket} from "zocket"
+import {Context, type RouterSocket} from "zocket"
 
 import {Service} from "./service.js"
 import {Header, Message} from "./types.js"
 
 export class Broker {
   address: string
-  socket: Socket = new Context().socket("ROUTER", {sendHighWaterMark: 1, sendTimeout: 1})
+  socket: RouterSocket = new Context().socket("ROUTER", {sendHighWaterMark: 1, sendTimeout: 1})
   services: Map<string, Service> = new Map()
   workers: Map<string, Buffer> = new Map()
 

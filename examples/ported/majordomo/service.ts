@@ -1,14 +1,14 @@
-import type {Socket} from "zocket"
+import type {RouterSocket} from "zocket"
 
 import {Header, Message} from "./types.js"
 
 export class Service {
   name: string
-  socket: Socket
+  socket: RouterSocket
   workers: Map<string, Buffer> = new Map()
   requests: Array<[Buffer, Buffer[]]> = []
 
-  constructor(socket: Socket, name: string) {
+  constructor(socket: RouterSocket, name: string) {
     this.socket = socket
     this.name = name
   }

@@ -1,11 +1,11 @@
-import {Context, type Socket} from "zocket"
+import {Context, type DealerSocket} from "zocket"
 
 import {Header, Message} from "./types.js"
 
 export class Worker {
   address: string
   service = ""
-  socket: Socket = new Context().socket("DEALER")
+  socket: DealerSocket = new Context().socket("DEALER")
 
   constructor(address = "tcp://127.0.0.1:5555") {
     this.address = address

@@ -1,12 +1,12 @@
-import {type Message, type Socket} from "zocket"
+import {type Message, type SendingSocket} from "zocket"
 
 export class Queue {
   queue: Message[] = []
-  socket: Socket
+  socket: SendingSocket
   max: number
   sending = false
 
-  constructor(socket: Socket, max = 100) {
+  constructor(socket: SendingSocket, max = 100) {
     this.socket = socket
     this.max = max
   }
