@@ -134,7 +134,7 @@ export class Context {
     if (!isSocketType(type)) throw zerr("EINVAL", `ctx.socket: unknown socket type ${JSON.stringify(type)}${typeHint(type)}`);
     thread.checkCanCreate();
     const values = defaultOptions(thread.opts.blocky ? -1 : 0);
-    applyOptions(values, options, `ctx.socket(${type})`);
+    applyOptions(values, options, `ctx.socket(${type})`, type);
     const core = createSocketCore(type, thread.newSocketId(), values, thread);
     thread.added(core);
     // One runtime class; the typed view is the compiler's business only.

@@ -158,6 +158,29 @@ export function checkOption<K extends OptionName>(name: K, value: unknown): Sock
   return SPECS[name].check(value, name) as SocketOptionValues[K];
 }
 
+/**
+ * Options that libzmq refuses (EINVAL) on other socket types: those its
+ * socket classes handle themselves (router.cpp, req.cpp, xpub.cpp, which PUB
+ * extends). The rest (conflate, routingId, probeRouter among them) libzmq
+ * takes on any type, so the runtime does too; the types are stricter.
+ */
+const TYPE_ONLY: Partial<Record<OptionName, readonly string[]>> = {
+  routerMandatory: ["ROUTER"],
+  routerHandover: ["ROUTER"],
+  reqRelaxed: ["REQ"],
+  reqCorrelate: ["REQ"],
+  xpubVerbose: ["XPUB", "PUB"],
+  xpubNoDrop: ["XPUB", "PUB"],
+};
+
+/** EINVAL when `name` does not apply to a socket of `type` (as zmq_setsockopt). */
+export function checkOptionApplies(type: string, name: OptionName, where: string): void {
+  const types = TYPE_ONLY[name];
+  if (types !== undefined && !types.includes(type)) {
+    throw zerr("EINVAL", `${where}: ${name} applies to ${types.join(" and ")} sockets only, not ${type}`);
+  }
+}
+
 export function defaultOptions(linger: number): SocketOptionValues {
   const out = {} as Record<string, unknown>;
   for (const name of OPTION_NAMES) {
@@ -168,11 +191,12 @@ export function defaultOptions(linger: number): SocketOptionValues {
 }
 
 /** Applies user options onto `into`; unknown names and bad values throw EINVAL. */
-export function applyOptions(into: SocketOptionValues, options: unknown, where: string): void {
+export function applyOptions(into: SocketOptionValues, options: unknown, where: string, type?: string): void {
   if (options === undefined || options === null) return;
   if (typeof options !== "object") throw zerr("EINVAL", `${where}: options must be an object`);
   for (const [name, value] of Object.entries(options)) {
     if (!isOptionName(name)) throw zerr("EINVAL", `${where}: unknown option "${name}"${optionHint(name)}`);
+    if (type !== undefined) checkOptionApplies(type, name, where);
     (into as unknown as Record<string, unknown>)[name] = checkOption(name, value);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { zerr, ZocketError } from "./errors.js";
 import type { Message } from "./msg.js";
-import { checkOption, OPTION_NAMES, optionHint, type SocketOptionValues } from "./options.js";
+import { checkOption, checkOptionApplies, OPTION_NAMES, optionHint, type SocketOptionValues } from "./options.js";
 import type { SocketEvents } from "./events.js";
 import type { SocketType } from "./socket-type.js";
 import type { SocketBase } from "./socket/socket-base.js";
@@ -258,6 +258,7 @@ export class Socket implements AsyncIterable<Buffer[]> {
         set(this: Socket, value: unknown) {
           const core = this.#live(name);
           if (core.closed) throw zerr("ENOTSOCK", `${this.#type}.${name}: the socket is closed`);
+          checkOptionApplies(this.#type, name, `${this.#type}.${name}`);
           core.setOption(name, checkOption(name, value));
         },
       });

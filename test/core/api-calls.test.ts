@@ -118,6 +118,31 @@ describe("call options, non-blocking calls, lastEndpoint, frames, disposal", () 
     expect(req.trySend("q2")).to.equal(true);
   });
 
+  it("options that libzmq refuses on other socket types are EINVAL at run time too (constructor and property); the others apply", () => {
+    const refused: [string, string, unknown][] = [
+      ["PUSH", "routerMandatory", true],
+      ["DEALER", "routerHandover", true],
+      ["REP", "reqRelaxed", true],
+      ["DEALER", "reqCorrelate", false],
+      ["SUB", "xpubVerbose", true],
+      ["PULL", "xpubNoDrop", true],
+    ];
+    for (const [type, name, value] of refused) {
+      const untyped = ctx.socket.bind(ctx) as unknown as (t: string, o?: Record<string, unknown>) => Record<string, unknown> & { close(): void };
+      expect(() => untyped(type, { [name]: value }), `${type} ${name}`).to.throw(ZocketError).with.property("code", "EINVAL");
+      const s = untyped(type);
+      expect(() => (s[name] = value), `${type}.${name} =`).to.throw(ZocketError).with.property("code", "EINVAL");
+      s.close();
+    }
+    // Where libzmq applies them: the socket classes that handle them, PUB for the XPUB options.
+    const router = ctx.socket("ROUTER", { routerMandatory: true, routerHandover: true });
+    const req = ctx.socket("REQ", { reqRelaxed: true, reqCorrelate: true });
+    const pub = ctx.socket("PUB", { xpubNoDrop: true });
+    (pub as unknown as Record<string, unknown>).xpubVerbose = true;
+    expect([router.routerMandatory, req.reqCorrelate, pub.xpubNoDrop]).to.deep.equal([true, true, true]);
+    for (const s of [router, req, pub]) s.close();
+  });
+
   it("lastEndpoint is null before a bind and the endpoint actually bound after (a tcp wildcard resolved)", async () => {
     const s = ctx.socket("PULL");
     expect(s.lastEndpoint).to.equal(null);
