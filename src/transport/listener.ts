@@ -33,7 +33,8 @@ export class Listener {
   constructor(address: NetAddress, private readonly events: ListenerEvents, generatedDir: string | null = null) {
     this.address = address;
     this.generatedDir = generatedDir;
-    this.server = net.createServer({ noDelay: true });
+    // Accepted paused: the session switches each stream to reading into buffers of its choice (stream-reader.ts).
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: true });
     this.server.on("connection", (stream) => {
       if (this.closed) {
         stream.destroy();

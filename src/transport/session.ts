@@ -17,6 +17,7 @@ import { subscriptionMessage } from "../msg.js";
 import { ZmtpConnection, type EngineError, type ZmtpPeer } from "../zmtp/protocol.js";
 import type { NetAddress } from "./address.js";
 import type { ZapClient } from "./zap.js";
+import { adopt, StreamReader } from "./stream-reader.js";
 import { trace, TRACE } from "../debug.js";
 
 /**
@@ -86,7 +87,9 @@ export class Session implements PipeSink {
     if (this.stopped || this.address === null) return;
     const a = this.address;
     if (TRACE) trace("session %s: connecting", this.endpoint);
-    const stream = a.kind === "tcp" ? net.connect({ host: a.host, port: a.port, noDelay: true }) : net.connect({ path: a.path });
+    const reader = new StreamReader();
+    const { onread } = reader;
+    const stream = a.kind === "tcp" ? net.connect({ host: a.host, port: a.port, noDelay: true, onread }) : net.connect({ path: a.path, onread });
     const onError = (err: Error): void => {
       stream.off("connect", onConnect);
       stream.destroy();
@@ -96,7 +99,7 @@ export class Session implements PipeSink {
     const onConnect = (): void => {
       stream.off("error", onError);
       this.socket.emit({ type: "connect", address: this.endpoint });
-      this.attachStream(stream, false);
+      this.attachStream(stream, false, reader);
     };
     stream.once("error", onError);
     stream.once("connect", onConnect);
@@ -122,8 +125,12 @@ export class Session implements PipeSink {
     this.retryTimer.unref();
   }
 
-  /** Starts the ZMTP handshake on a connected (or accepted) stream. */
-  attachStream(stream: net.Socket, asAccepted: boolean): void {
+  /**
+   * Starts the ZMTP handshake on a connected stream (made with `reader`'s
+   * onread option) or an accepted one (accepted paused: it is switched to a
+   * reader here when Node allows, else read by `data` events).
+   */
+  attachStream(stream: net.Socket, asAccepted: boolean, reader: StreamReader | null = null): void {
     this.stream = stream;
     this.engineFailed = false;
     this.engineError = null;
@@ -168,7 +175,14 @@ export class Session implements PipeSink {
       },
     );
     this.engine = engine;
-    stream.on("data", (chunk: Buffer) => engine.receive(chunk));
+    if (reader !== null) {
+      reader.attach(engine);
+    } else {
+      const adopted = new StreamReader();
+      adopted.attach(engine);
+      if (!adopt(stream, adopted)) stream.on("data", (chunk: Buffer) => engine.receive(chunk));
+      stream.resume();
+    }
     stream.on("drain", () => {
       engine.outputDrained();
       this.pullOut();

@@ -63,8 +63,38 @@ const MAX_IDENTITY = 255;
 
 /** Commands before the handshake completes are small; a bigger one is hostile. */
 const MAX_HANDSHAKE_COMMAND = 64 * 1024;
-/** Frames at least this big are filled into one buffer of final size as bytes arrive. */
-const FILL_THRESHOLD = 64 * 1024;
+/**
+ * Frames at least this big are filled into one buffer of final size as bytes
+ * arrive (the part not yet read is read straight into it: readBuffer).
+ */
+const FILL_THRESHOLD = 256 * 1024;
+/**
+ * Reads that do not go straight into a big frame's buffer land in a slab,
+ * one read after the other (large reads: few calls, few allocations), and
+ * frames are views of it. A slab is never written twice (views of it may be
+ * in the user's hands): one with less room than MIN_READ left is replaced by
+ * a fresh one, BIG_SLAB bytes while frames of BIG_FRAME bytes or more arrive
+ * (fewer, larger reads: bulk transfers run at the wire's speed), else
+ * SMALL_SLAB (what Node itself reads into).
+ */
+const BIG_SLAB = 256 * 1024;
+const SMALL_SLAB = 64 * 1024;
+const BIG_FRAME = 16 * 1024;
+/**
+ * A frame is copied out of its slab when a view would pin more than this
+ * many times its size (a message the user keeps holds its whole slab);
+ * small copies come from Node's 8 KiB pool, as any small Buffer does.
+ */
+const PIN_LIMIT = 16;
+const MIN_READ = 8 * 1024;
+/**
+ * While big frames arrive, a read that is not inside a body is kept this
+ * short: it is there to find the next frame header, and the body behind it
+ * is better read straight into its own buffer than copied out of the slab.
+ */
+const HEADER_READ = 4 * 1024;
+/** Big frames are expected until this many small ones came in a row. */
+const SMALL_RUN = 8;
 /**
  * How many frames one run() decodes before it yields, so that one busy peer
  * cannot hold the event loop (other peers' input, timers) for long.
@@ -76,6 +106,10 @@ const FRAMES_PER_TURN = 1024;
  * reaches the limit too.
  */
 export const FRAME_COST = 32;
+
+const EMPTY = Buffer.alloc(0);
+/** Reads for dead decoders land here, all alike: nothing reads it back. */
+const DISCARD = Buffer.allocUnsafe(BIG_SLAB);
 
 export class Decoder {
   private readonly chunks = new ChunkQueue();
@@ -90,6 +124,15 @@ export class Decoder {
   private messageBytes = 0;
   private target: Buffer | null = null;
   private filled = 0;
+  /** Where reads land (readBuffer): the current slab and how much of it is used. */
+  private slab = EMPTY;
+  private slabUsed = 0;
+  /** The last buffer readBuffer() handed out inside the frame being filled (null: a slab piece). */
+  private direct: Buffer | null = null;
+  /** Small frames since the last big one (HEADER_READ applies while below SMALL_RUN). */
+  private smallRun = SMALL_RUN;
+  /** The size of the last frame decoded (picks the next slab's size). */
+  private lastFrame = 0;
   /** A whole message the handler refused; offered again by retry(). */
   private refused: Buffer[] | null = null;
   /** Set by the handler while it cannot take more (async auth): bytes wait in the queue. */
@@ -116,12 +159,51 @@ export class Decoder {
     this.frames = [];
     this.target = null;
     this.refused = null;
+    this.slab = EMPTY;
+    this.direct = null;
   }
 
   /** Queues bytes; run() decodes them. */
   push(chunk: Buffer): void {
     if (this.state === DEAD) return;
     this.chunks.push(chunk);
+  }
+
+  /**
+   * Where the next read from the stream should land (Node's `onread` mode):
+   * the rest of the big frame being filled when nothing is queued before it,
+   * so its bytes are read into their final buffer with no copy; else the free
+   * part of the slab. Report what was read with bytesRead().
+   */
+  readBuffer(): Buffer {
+    // A dead decoder ignores what is read (a closing stream is read to its end).
+    if (this.state === DEAD) return DISCARD;
+    if (this.state === FILL && this.chunks.length === 0) {
+      const t = this.target!;
+      this.direct = t.subarray(this.filled);
+      return this.direct;
+    }
+    this.direct = null;
+    if (this.slab.length - this.slabUsed < MIN_READ) {
+      this.slab = Buffer.allocUnsafe(this.lastFrame >= BIG_FRAME ? BIG_SLAB : SMALL_SLAB);
+      this.slabUsed = 0;
+    }
+    const end = this.smallRun < SMALL_RUN ? this.slabUsed + HEADER_READ : this.slab.length;
+    return this.slab.subarray(this.slabUsed, end);
+  }
+
+  /** `n` bytes were read into `buf`, a buffer readBuffer() returned (or any other: it is queued). */
+  bytesRead(buf: Buffer, n: number): void {
+    if (this.state === DEAD || n <= 0) return;
+    if (buf === this.direct) {
+      this.direct = null;
+      if (this.state === FILL && this.chunks.length === 0) {
+        this.filled += n;
+        return;
+      }
+    }
+    if (buf.buffer === this.slab.buffer && buf.byteOffset === this.slab.byteOffset + this.slabUsed) this.slabUsed += n;
+    this.chunks.push(buf.subarray(0, n));
   }
 
   /** Offers the refused message again; true if there is none left (decoding may go on). */
@@ -177,7 +259,9 @@ export class Decoder {
             break;
           }
           this.state = this.frameStart;
-          this.frame(q.take(size));
+          this.smallRun = size >= FILL_THRESHOLD ? 0 : Math.min(this.smallRun + 1, SMALL_RUN);
+          this.lastFrame = size;
+          this.frame(size * PIN_LIMIT < q.headBacking() ? q.copy(size) : q.take(size));
           if (--budget === 0) return "yield";
           break;
         }
@@ -187,6 +271,8 @@ export class Decoder {
           if (this.filled < target.length) return "more";
           this.target = null;
           this.state = this.frameStart;
+          this.smallRun = 0;
+          this.lastFrame = target.length;
           this.frame(target);
           if (--budget === 0) return "yield";
           break;

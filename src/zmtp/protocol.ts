@@ -147,6 +147,18 @@ export class ZmtpConnection implements DecoderHandler, MechanismHost, HeartbeatH
     this.pump();
   }
 
+  /** Where the next read should land (the stream reads into buffers we choose: stream-reader.ts). */
+  readBuffer(): Buffer {
+    return this.decoder.readBuffer();
+  }
+
+  /** `n` bytes were read into `buf` (what readBuffer() returned). */
+  bytesRead(buf: Buffer, n: number): void {
+    this.received++;
+    this.decoder.bytesRead(buf, n);
+    this.pump();
+  }
+
   /** The socket's queue has room again: the held message first, then whatever is buffered. */
   restartInput(): void {
     if (this.closed) return;
