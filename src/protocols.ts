@@ -60,7 +60,8 @@ export const PIPE_HICCUP = 5;
 
 export type PipePortMsg =
   | { k: typeof PIPE_HELLO; info: EndInfo }
-  | { k: typeof PIPE_DATA; b: ArrayBuffer }
+  /** b: the packed batch; m: frames moved beside it (batch.ts), when there are any. */
+  | { k: typeof PIPE_DATA; b: ArrayBuffer; m?: ArrayBuffer[] }
   | { k: typeof PIPE_CREDIT; r: number }
   | { k: typeof PIPE_TERM }
   | { k: typeof PIPE_TERM_ACK }
@@ -72,7 +73,12 @@ export function parsePipePortMsg(m: unknown): PipePortMsg | null {
   const k = (m as { k?: unknown }).k;
   switch (k) {
     case PIPE_DATA:
-      return (m as { b?: unknown }).b instanceof ArrayBuffer ? (m as PipePortMsg) : null;
+    {
+      const { b, m: moved } = m as { b?: unknown; m?: unknown };
+      if (!(b instanceof ArrayBuffer)) return null;
+      if (moved !== undefined && !(Array.isArray(moved) && moved.every((x) => x instanceof ArrayBuffer))) return null;
+      return m as PipePortMsg;
+    }
     case PIPE_CREDIT: {
       const r = (m as { r?: unknown }).r;
       return typeof r === "number" && Number.isSafeInteger(r) && r >= 0 ? (m as PipePortMsg) : null;

@@ -42,9 +42,9 @@ export function localPairPending(a: EndInfo, b: EndInfo): [Pipe, Pipe] {
  * An end over `port`; announces itself with a HELLO, unless `hello` is false
  * (a session whose peer is not known yet: `announce` says it later).
  */
-export function overPort(port: MessagePort, own: EndInfo, hello = true): Pipe {
+export function overPort(port: MessagePort, own: EndInfo, hello = true, ownsFrames = false): Pipe {
   const p = new Pipe(own);
-  p.link = new PortLink(p, port, PortCounters.fresh());
+  p.link = new PortLink(p, port, PortCounters.fresh(), true, ownsFrames);
   if (hello) p.link.hello(own);
   return p;
 }
@@ -154,6 +154,11 @@ export class PortLink implements PipeLink {
     /** @internal */
     readonly counters: PortCounters,
     listen = true,
+    /**
+     * What we write is ours to give away (a session writing what it decoded):
+     * big frames are moved to the other thread, not copied (batch.ts).
+     */
+    private readonly ownsFrames = false,
   ) {
     this.port = port;
     if (!listen) return;
@@ -188,10 +193,11 @@ export class PortLink implements PipeLink {
   flush(): void {
     this.flushPending = false;
     if (this.out.length === 0 || this.port === null) return;
-    const batch = packBatch(this.out);
+    const batch = packBatch(this.out, this.ownsFrames);
     this.out = [];
     this.outBytes = 0;
-    this.post({ k: PIPE_DATA, b: batch.buf }, [batch.buf]);
+    if (batch.moved.length === 0) this.post({ k: PIPE_DATA, b: batch.buf }, [batch.buf]);
+    else this.post({ k: PIPE_DATA, b: batch.buf, m: batch.moved }, [batch.buf, ...batch.moved]);
   }
 
   discardUnsent(): void {
@@ -280,11 +286,11 @@ export class PortLink implements PipeLink {
       case PIPE_DATA: {
         if (!pipe.accepting) {
           // Shutting down: drop, but keep the writer's credit flowing.
-          this.counters.readCount += unpackBatch(m.b, () => {});
+          this.counters.readCount += unpackBatch(m.b, () => {}, m.m);
           this.sendCredit();
           return;
         }
-        unpackBatch(m.b, (msg) => pipe.arrive(msg));
+        unpackBatch(m.b, (msg) => pipe.arrive(msg), m.m);
         pipe.arrivalsDone();
         return;
       }

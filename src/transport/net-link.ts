@@ -91,7 +91,8 @@ class LinkHost implements NetOwner {
     // The socket is elsewhere: the pipe goes to it over a port of its own.
     const { port1, port2 } = new MessageChannel();
     const placeholder: EndInfo = { type: this.type, routingId: Buffer.alloc(0), sndhwm: -1, rcvhwm: -1, conflate: false };
-    const end = peer === null ? overPort(port1, placeholder, false) : overPort(port1, peer);
+    // The session's end writes only frames it decoded itself: big ones are moved, not copied.
+    const end = peer === null ? overPort(port1, placeholder, false, true) : overPort(port1, peer, true, true);
     if (this.socketClosed || this.port === null) port2.close();
     else this.post({ op: "attach", port: port2, endpoint, pending: peer === null }, [port2]);
     return end;

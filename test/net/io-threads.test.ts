@@ -61,6 +61,41 @@ describe("I/O threads (ioThreads ≥ 1)", () => {
     });
   }
 
+  it("big frames cross from the I/O thread without a copy, whole, between small ones; the sender's reused buffers stay intact", async () => {
+    const ctx = new Context({ ioThreads: 1 });
+    const pull = ctx.socket("PULL");
+    const push = ctx.socket("PUSH");
+    try {
+      push.connect(await pull.bind("tcp://127.0.0.1:*"));
+      // Sizes around the decoder's direct-read threshold and the batch's move threshold.
+      const big = [300_000, 1 << 20, 65_536, 256 * 1024].map((n, i) => Buffer.alloc(n, 0x41 + i));
+      const rounds = 12;
+      const sending = (async () => {
+        for (let r = 0; r < rounds; r++) {
+          for (const b of big) await push.send([Buffer.from([r]), b, b]); // the same buffer twice in one message
+          await push.send("small");
+        }
+      })();
+      for (let r = 0; r < rounds; r++) {
+        for (const b of big) {
+          const m = await pull.recv();
+          expect(m.length).to.equal(3);
+          expect(m[0]![0]).to.equal(r);
+          expect(m[1]!.equals(b) && m[2]!.equals(b), `round ${r}, ${b.length} bytes`).to.equal(true);
+          // A frame that was moved is the whole of its own memory (nothing else rides along with it).
+          if (m[1]!.length >= 256 * 1024) expect(m[1]!.buffer.byteLength).to.equal(m[1]!.length);
+        }
+        expect(String((await pull.recv())[0])).to.equal("small");
+      }
+      await sending;
+      expect(big.map((b) => b.length)).to.deep.equal([300_000, 1 << 20, 65_536, 256 * 1024]);
+    } finally {
+      push.close();
+      pull.close();
+      await ctx.term();
+    }
+  });
+
   it("a bind error from the I/O thread comes back as the same ZocketError (EADDRINUSE), and the socket keeps working", async () => {
     const ctx = new Context({ ioThreads: 1 });
     const a = ctx.socket("PULL");
