@@ -11,20 +11,10 @@ import { FrameEncoder } from "../../src/zmtp/encoder.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { ZmtpConnection, type EngineError, type ZmtpOptions, type ZmtpPeer } from "../../src/zmtp/protocol.js";
 import type { SocketTypeName } from "../../src/socket-type.js";
-import { options, referenceDecode } from "./harness.js";
+import { options, referenceDecode, rng } from "./harness.js";
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 const latin = (s: string): Buffer => Buffer.from(s, "latin1");
-
-/** Mulberry32: a small seeded generator, so failures can be replayed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Recorder {
   conn: ZmtpConnection;

@@ -302,3 +302,13 @@ function referenceOld(b: Buffer, at: number, version: 1 | 2, maxMessageSize: num
   }
   return { messages, failed: false };
 }
+
+/** Mulberry32: a small seeded generator, so failures can be replayed. */
+export function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -12,16 +12,7 @@ import { encodeCommand, encodeMetadata } from "../../src/zmtp/commands.js";
 import { FrameEncoder } from "../../src/zmtp/encoder.js";
 import { encodeGreeting } from "../../src/zmtp/greeting.js";
 import { ZmtpConnection } from "../../src/zmtp/protocol.js";
-import { latin, options } from "./harness.js";
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { latin, options, rng } from "./harness.js";
 
 /** A PUSH peer's bytes: greeting, READY, the messages. */
 function pushStream(messages: Buffer[][]): Buffer {
