@@ -18,6 +18,7 @@ import { ZmtpConnection, type EngineError, type ZmtpPeer } from "../zmtp/protoco
 import type { NetAddress } from "./address.js";
 import type { ZapClient } from "./zap.js";
 import { adopt, StreamReader } from "./stream-reader.js";
+import { closeGracefully, writeAll } from "./stream-io.js";
 import { trace, TRACE } from "../debug.js";
 
 /**
@@ -38,8 +39,6 @@ export interface SessionOwner {
 
 /** Stop pulling from the pipe while this much is waiting in the stream. */
 const STREAM_HIGH_WATER = 4 * 1024 * 1024;
-/** The longest a closed socket's stream may take to hand its last bytes to the kernel. */
-const MAX_CLOSE_GRACE = 30_000;
 /** Hand a batch to the stream once it is this big, even mid-pull. */
 const BATCH_BYTES = 256 * 1024;
 /**
@@ -419,40 +418,10 @@ export class Session implements PipeSink {
     this.stopped = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     const stream = this.stream;
-    if (stream !== null) this.closeGracefully(stream);
+    // Nothing more is read for the socket once it drains: the engine closes (its decoder discards the rest).
+    if (stream !== null) closeGracefully(stream, this.socket.options.linger, () => this.engine?.close());
     this.end();
     this.afterHeldInput?.();
-  }
-
-  /**
-   * Lets what is already written reach the peer, and the peer read it, before
-   * the connection goes: we half-close and wait for the peer to close its side.
-   * Closing outright can cost the peer what it had not read yet (libzmq over
-   * ipc drops unread bytes when it sees the hang-up while its pipe is full).
-   * Never waits forever: a peer that stops reading or never closes would hold
-   * the stream, and the process, so the wait is the socket's linger (capped),
-   * none for linger 0. The stream holds the event loop while it closes, so a
-   * process that ends after term() still delivers what linger allows.
-   */
-  private closeGracefully(stream: net.Socket): void {
-    const linger = this.socket.options.linger;
-    const grace = linger < 0 ? MAX_CLOSE_GRACE : Math.min(linger, MAX_CLOSE_GRACE);
-    if (grace === 0 || stream.destroyed) {
-      stream.destroy();
-      return;
-    }
-    const t = setTimeout(() => stream.destroy(), grace);
-    t.unref();
-    stream.once("close", () => clearTimeout(t));
-    // Nothing more is read for the socket, but reading goes on (even if input
-    // was held): the peer's close is seen, and no unread bytes are left to
-    // turn our close into a reset (which can cost the peer what we sent it).
-    this.engine?.close();
-    stream.removeAllListeners("data");
-    stream.on("data", () => {});
-    stream.resume();
-    stream.ref();
-    stream.end();
   }
 
   /** Whether the socket has a pipe to this session (its queue), which then decides when the session ends. */
@@ -479,18 +448,6 @@ export class Session implements PipeSink {
     this.ended = true;
     this.onEnd(this);
   }
-}
-
-/** One write for one buffer; several go out together as one writev. */
-function writeAll(stream: net.Socket, buffers: Buffer[]): void {
-  if (stream.destroyed) return;
-  if (buffers.length === 1) {
-    stream.write(buffers[0]!);
-    return;
-  }
-  stream.cork();
-  for (const b of buffers) stream.write(b);
-  stream.uncork();
 }
 
 /** A stream failure as a ZocketError, keeping the system error as its cause. */
