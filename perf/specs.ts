@@ -238,6 +238,16 @@ export function buildSpecs(opts: { full: boolean; quick: boolean }): Spec[] {
       },
     });
   }
+  specs.push({
+    group: "throughput",
+    name: "PUB burst, 5000 in one loop, ioThreads: 1",
+    transport: "tcp",
+    size: 16,
+    unit: "of 5000 delivered",
+    who: BOTH,
+    notes: [4],
+    measure: (who) => pubBurst(who as "zocket" | "zeromq", "tcp", 5000, 16, 1),
+  });
   // CURVE (RFC 26): every frame sealed by the sender and opened by the receiver,
   // both in this process for zocket (libzmq does it in its I/O thread).
   for (const size of [16, 65536]) {

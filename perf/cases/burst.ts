@@ -16,8 +16,8 @@ function recvWithin(sub: BenchSocket, ms: number): Promise<Buffer[] | null> {
   return Promise.race([sub.recv(), quiet]).finally(() => clearTimeout(timer));
 }
 
-export async function pubBurst(lib: Lib, transport: "ipc" | "tcp", count = 5000, size = 16): Promise<number> {
-  const l = open(lib);
+export async function pubBurst(lib: Lib, transport: "ipc" | "tcp", count = 5000, size = 16, ioThreads?: number): Promise<number> {
+  const l = open(lib, ioThreads !== undefined ? { ioThreads } : {});
   try {
     const pub = l.socket("PUB");
     const sub = l.socket("SUB");

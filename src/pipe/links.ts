@@ -8,7 +8,7 @@
  *    returns credit every low-water-mark messages. A port that closes without
  *    a handshake means the peer's thread is gone.
  */
-import type { MessagePort } from "node:worker_threads";
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { Msg } from "../msg.js";
 import {
   PIPE_CREDIT, PIPE_DATA, PIPE_HELLO, PIPE_HICCUP, PIPE_TERM, PIPE_TERM_ACK,
@@ -113,6 +113,8 @@ export class LocalLink implements PipeLink {
 /** Flush a port batch early past these sizes (keeps latency and memory bounded). */
 const FLUSH_MSGS = 512;
 const FLUSH_BYTES = 256 * 1024;
+/** How many port messages one stalled() looks at, at most (credit comes one per batch read). */
+const STALL_POLL = 64;
 
 /** Credit bookkeeping of one port end; travels with it when its socket migrates. */
 export class PortCounters {
@@ -200,6 +202,51 @@ export class PortLink implements PipeLink {
     else this.post({ k: PIPE_DATA, b: batch.buf, m: batch.moved }, [batch.buf, ...batch.moved]);
   }
 
+  /**
+   * The writer found the pipe full inside send(): what we batched goes to the
+   * peer now, and credit the peer has already posted is taken off the port
+   * at once, so a tight send loop sees what the other thread (an I/O
+   * thread draining into the kernel) consumed meanwhile, without waiting for
+   * a turn of the event loop; libzmq's writer sees its I/O thread's progress
+   * the same way. The first message that is not credit stops the look and,
+   * with whatever follows it, is handled in order after this call returns.
+   */
+  stalled(): void {
+    this.flush();
+    const port = this.port;
+    if (port === null || this.stash !== null) return;
+    for (let i = 0; i < STALL_POLL; i++) {
+      const got = receiveMessageOnPort(port);
+      if (got === undefined) return;
+      const m = parsePipePortMsg(got.message);
+      if (m !== null && m.k === PIPE_CREDIT) {
+        this.counters.peerRead = m.r;
+        continue;
+      }
+      this.stash = [got.message];
+      queueMicrotask(this.drainStash);
+      return;
+    }
+  }
+
+  /** Messages taken off the port by stalled() that are not credit, to be handled in order (null: none). */
+  private stash: unknown[] | null = null;
+
+  private draining = false;
+  private readonly drainStash = (): void => {
+    const stash = this.stash;
+    if (stash === null || this.draining) return;
+    // The stash stays set while it is handled, so that stalled() takes nothing
+    // off the port ahead of it; a message that ends the link ends the handling.
+    this.draining = true;
+    try {
+      for (let i = 0; i < stash.length && this.port !== null; i++) this.handle(stash[i]);
+    } finally {
+      this.draining = false;
+      this.stash = null;
+    }
+  };
+
   discardUnsent(): void {
     this.counters.written -= this.out.length;
     this.out = [];
@@ -257,6 +304,8 @@ export class PortLink implements PipeLink {
   release(): MessagePort | null {
     const port = this.port;
     if (port === null) return null;
+    // What stalled() took off the port is handled before the port goes (a migrating end keeps it in its queue).
+    this.drainStash();
     this.port = null;
     this.out = [];
     this.outBytes = 0;
@@ -279,6 +328,15 @@ export class PortLink implements PipeLink {
   };
 
   private readonly onMessage = (raw: unknown): void => {
+    if (this.stash !== null) {
+      this.stash.push(raw);
+      this.drainStash();
+      return;
+    }
+    this.handle(raw);
+  };
+
+  private handle(raw: unknown): void {
     const m = parsePipePortMsg(raw);
     if (m === null) return; // not from a zocket pipe end: ignored
     const pipe = this.self;
@@ -311,5 +369,5 @@ export class PortLink implements PipeLink {
         pipe.onHiccup();
         return;
     }
-  };
+  }
 }

@@ -31,9 +31,10 @@ const SUITES = ["interop", "net", "reliability"];
  *   they measure is the same in both modes; two timed runs on a shared
  *   machine would only double the chance of noise;
  * - the PUB burst tests: with I/O threads the PUB's pipe crosses to another
- *   thread, whose credit the socket's thread sees only between turns of its
- *   loop, so a tight send loop still drops at the high-water mark there (a
- *   known limit, in the README).
+ *   thread that drains it in batches, and a JIT-compiled tight send loop can
+ *   outpace it, so part of the burst may drop at the high-water mark there
+ *   (a known limit, in the README; test/core/port-credit.test.ts covers how
+ *   a stalled send takes the credit already posted).
  */
 const NOT_HERE = "does not starve|in one tight send loop";
 const CHILD_LIMIT_MS = 8 * 60_000;
