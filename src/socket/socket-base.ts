@@ -1,7 +1,7 @@
 /**
  * What every socket type shares: its pipes, its endpoints (endpoints.ts),
- * the queues of pending send() and recv() calls (served strictly in call
- * order), timeouts, close/zombie/linger, and the freeze/thaw steps of
+ * its pending send() and recv() calls (pending-calls.ts: served strictly in
+ * call order), timeouts, close/zombie/linger, and the freeze/thaw steps of
  * migration. A socket type only decides where an outgoing message goes
  * (xsend) and where the next one comes from (xrecv), as in libzmq's
  * socket_base_t / xsend / xrecv split.
@@ -25,7 +25,7 @@ import { SocketEndpoints, type EndpointOwner } from "./endpoints.js";
 import type { SocketHost } from "./host.js";
 import { Mailbox, type SocketPorts } from "./mailbox.js";
 import type { FrozenSocket } from "./migration.js";
-import { WaitQueue } from "./wait-queue.js";
+import { PendingCalls } from "./pending-calls.js";
 import { Readiness } from "./readiness.js";
 import { trace, TRACE } from "../debug.js";
 
@@ -52,10 +52,8 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   private readonly mailbox: Mailbox;
   private lingerTimer: ReturnType<typeof setTimeout> | null = null;
   private pipesClosing = false;
-  private readonly sendq = new WaitQueue<Msg, void>(() => this.updateKeepAlive());
-  private readonly recvq = new WaitQueue<null, Msg>(() => this.updateKeepAlive());
-  private pumping = false;
-  private pumpAgain = false;
+  /** The send() and recv() calls waiting, served in call order (pending-calls.ts). */
+  private readonly calls: PendingCalls;
   /** Pollers and proxies watching us (readiness.ts); unwatched, a pipe wake-up costs one size check. */
   readonly readiness = new Readiness(() => this.updateKeepAlive());
 
@@ -65,6 +63,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     this.options = options;
     this.host = host;
     this.endpoints = new SocketEndpoints(this);
+    this.calls = new PendingCalls(type, { xsend: (m) => this.xsend(m), xrecv: () => this.xrecv() }, () => this.updateKeepAlive());
     // Commands posted to our address: a peer's pipe for an inproc bind, or the registry's goodbye.
     this.mailbox = new Mailbox(
       ports,
@@ -162,11 +161,11 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   /** True while earlier send() calls are still queued (REQ/REP order their turns by it). */
   protected get sendsPending(): boolean {
-    return this.sendq.length > 0;
+    return this.calls.sends.length > 0;
   }
 
   protected get recvsPending(): boolean {
-    return this.recvq.length > 0;
+    return this.calls.recvs.length > 0;
   }
 
   // ------------------------------------------------------------ pipes
@@ -272,15 +271,15 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.sendq.length === 0) {
+    if (this.calls.sends.length === 0) {
       try {
         if (this.xsend(msg)) return RESOLVED;
       } catch (err) {
         return Promise.reject(err);
       }
-      if (this.options.sendTimeout === 0) return Promise.reject(this.eagain("send"));
+      if (this.options.sendTimeout === 0) return Promise.reject(this.calls.timedOut("send"));
     }
-    const p = this.sendq.wait(msg, this.options.sendTimeout, () => this.eagain("send"), signal);
+    const p = this.calls.sends.wait(msg, this.options.sendTimeout, () => this.calls.timedOut("send"), signal);
     this.updateKeepAlive();
     return p;
   }
@@ -289,7 +288,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     if (this.closed || this.detached || this.host.terminated) return Promise.reject(this.usable("recv")!);
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     if (!this.canRecv) return Promise.reject(zerr("ENOTSUP", `${this.type} sockets cannot receive`));
-    if (this.recvq.length === 0) {
+    if (this.calls.recvs.length === 0) {
       let msg: Msg | null;
       try {
         msg = this.xrecv();
@@ -297,9 +296,9 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
         return Promise.reject(err);
       }
       if (msg !== null) return Promise.resolve(msg);
-      if (this.options.receiveTimeout === 0) return Promise.reject(this.eagain("recv"));
+      if (this.options.receiveTimeout === 0) return Promise.reject(this.calls.timedOut("recv"));
     }
-    const p = this.recvq.wait(null, this.options.receiveTimeout, () => this.eagain("recv"), signal);
+    const p = this.calls.recvs.wait(null, this.options.receiveTimeout, () => this.calls.timedOut("recv"), signal);
     this.updateKeepAlive();
     return p;
   }
@@ -317,7 +316,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   /** trySend of a message already in our form and ours to give away (the proxy's received frames: no copy). */
   sendNow(msg: Msg): boolean {
     // Earlier send() calls still waiting go first: this one would wait behind them.
-    if (this.sendq.length > 0) return false;
+    if (this.calls.sends.length > 0) return false;
     return this.xsend(msg);
   }
 
@@ -325,15 +324,11 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   tryRecv(): Msg | null {
     this.check("tryRecv");
     if (!this.canRecv) throw zerr("ENOTSUP", `${this.type} sockets cannot receive`);
-    if (this.recvq.length > 0) return null;
+    if (this.calls.recvs.length > 0) return null;
     const msg = this.xrecv();
     // A reply taken may let a queued send go (REQ/REP turns).
-    if (msg !== null && this.sendq.length > 0) this.pump();
+    if (msg !== null && this.calls.sends.length > 0) this.pump();
     return msg;
-  }
-
-  private eagain(what: string): ZocketError {
-    return zerr("EAGAIN", `${this.type}.${what}: resource temporarily unavailable (timed out)`);
   }
 
   /** null if the socket can be used; otherwise the error to report. */
@@ -352,59 +347,9 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   /** Serves queued send() and recv() calls as far as the pipes allow, in order. */
   pump(): void {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = true;
-    try {
-      do {
-        this.pumpAgain = false;
-        // A completed recv may unblock a send (REQ/REP turns) and vice versa.
-        let progress = true;
-        while (progress) {
-          const sent = this.serveSends();
-          const received = this.serveRecvs();
-          progress = sent + received > 0;
-        }
-      } while (this.pumpAgain);
-    } finally {
-      this.pumping = false;
-    }
+    if (!this.calls.serve()) return;
     if (this.zombie) this.zombieStep();
     this.updateKeepAlive();
-  }
-
-  private serveSends(): number {
-    let served = 0;
-    for (let op = this.sendq.peek(); op !== undefined; op = this.sendq.peek(), served++) {
-      try {
-        if (!this.xsend(op.value)) break;
-      } catch (err) {
-        this.sendq.rejectHead(err as Error);
-        continue;
-      }
-      this.sendq.resolveHead();
-    }
-    return served;
-  }
-
-  private serveRecvs(): number {
-    let served = 0;
-    while (this.recvq.length > 0) {
-      let msg: Msg | null;
-      try {
-        msg = this.xrecv();
-      } catch (err) {
-        this.recvq.rejectHead(err as Error);
-        served++;
-        continue;
-      }
-      if (msg === null) break;
-      this.recvq.resolveHead(msg);
-      served++;
-    }
-    return served;
   }
 
   // ------------------------------------------------------------ readiness (Poller, proxy)
@@ -418,17 +363,17 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   }
   /** ZMQ_POLLIN / ZMQ_POLLOUT: tryRecv() / trySend() would succeed (calls already waiting go first). */
   hasIn(): boolean {
-    return this.canRecv && this.recvq.length === 0 && this.xhasIn();
+    return this.canRecv && this.calls.recvs.length === 0 && this.xhasIn();
   }
   hasOut(): boolean {
-    return this.canSend && this.sendq.length === 0 && this.xhasOut();
+    return this.canSend && this.calls.sends.length === 0 && this.xhasOut();
   }
 
   // ------------------------------------------------------------ liveness
 
   /** Whether something pending on this socket (a call, a poller, lingering) must keep the thread alive. */
   get busy(): boolean {
-    return this.sendq.length > 0 || this.recvq.length > 0 || this.zombie || this.readiness.watched;
+    return this.calls.waiting || this.zombie || this.readiness.watched;
   }
 
   updateKeepAlive(): void {
@@ -437,8 +382,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
 
   /** Rejects every pending call with `err` (ETERM on context termination). */
   failPending(err: ZocketError, sends = true): void {
-    this.recvq.drain((w) => w.reject(err));
-    if (sends) this.sendq.drain((w) => w.reject(err));
+    this.calls.rejectAll(err, sends);
     this.updateKeepAlive();
     this.readiness.notify(); // watchers learn of close, detach and term here
   }
@@ -466,12 +410,12 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
   /** Zombie progress: first drain sends still queued, then shut the pipes down with a delimiter. */
   private zombieStep(): void {
     if (!this.zombie) return;
-    if (this.sendq.length > 0 && this.pipes.length > 0) return;
+    if (this.calls.sends.length > 0 && this.pipes.length > 0) return;
     if (!this.pipesClosing) {
       this.pipesClosing = true;
       for (const p of [...this.pipes]) p.terminate(true);
     }
-    if (this.sendq.length > 0) return; // no pipe to take them yet (connect pending): keep waiting
+    if (this.calls.sends.length > 0) return; // no pipe to take them yet (connect pending): keep waiting
     if (this.pipes.length === 0) this.finishZombie();
   }
 
@@ -517,11 +461,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     if (TRACE) trace("%s %s: detached for migration with %d pipes", this.type, this.sid, this.pipes.length);
     this.failPending(zerr("ENOTSOCK", `${this.type}.recv: the socket was detached for migration`), false);
     // Sends already accepted by send() but not yet queued travel with the socket.
-    const sends: Msg[] = [];
-    this.sendq.drain((w) => {
-      sends.push(w.value);
-      w.resolve();
-    });
+    const sends = this.calls.takeSends();
     const live = this.pipes.filter((p) => !p.isTerminated);
     this.pipes.length = 0;
     this.pipes.push(...live);
@@ -553,9 +493,7 @@ export abstract class SocketBase implements PipeSink, EndpointOwner {
     }
     this.xthaw(s.typeState);
     this.endpoints.thaw(s.endpoints);
-    if (s.pendingSends !== null) {
-      for (const msg of unpackAll(s.pendingSends)) this.sendq.push(msg);
-    }
+    if (s.pendingSends !== null) this.calls.restoreSends(unpackAll(s.pendingSends));
     this.pump();
   }
 }
