@@ -57,6 +57,8 @@ export const PIPE_CREDIT = 2;
 export const PIPE_TERM = 3;
 export const PIPE_TERM_ACK = 4;
 export const PIPE_HICCUP = 5;
+/** The peer let go at once (linger 0): as if its thread had died, but said now, not when the port's close comes through. */
+export const PIPE_GONE = 6;
 
 export type PipePortMsg =
   | { k: typeof PIPE_HELLO; info: EndInfo }
@@ -65,15 +67,15 @@ export type PipePortMsg =
   | { k: typeof PIPE_CREDIT; r: number }
   | { k: typeof PIPE_TERM }
   | { k: typeof PIPE_TERM_ACK }
-  | { k: typeof PIPE_HICCUP };
+  | { k: typeof PIPE_HICCUP }
+  | { k: typeof PIPE_GONE };
 
 /** Hot path (one call per batch): a switch on the kind, then only the fields that kind uses. */
 export function parsePipePortMsg(m: unknown): PipePortMsg | null {
   if (typeof m !== "object" || m === null) return null;
   const k = (m as { k?: unknown }).k;
   switch (k) {
-    case PIPE_DATA:
-    {
+    case PIPE_DATA: {
       const { b, m: moved } = m as { b?: unknown; m?: unknown };
       if (!(b instanceof ArrayBuffer)) return null;
       if (moved !== undefined && !(Array.isArray(moved) && moved.every((x) => x instanceof ArrayBuffer))) return null;
@@ -88,6 +90,7 @@ export function parsePipePortMsg(m: unknown): PipePortMsg | null {
     case PIPE_TERM:
     case PIPE_TERM_ACK:
     case PIPE_HICCUP:
+    case PIPE_GONE:
       return { k };
     default:
       return null;

@@ -11,7 +11,7 @@
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { Msg } from "../msg.js";
 import {
-  PIPE_CREDIT, PIPE_DATA, PIPE_HELLO, PIPE_HICCUP, PIPE_TERM, PIPE_TERM_ACK,
+  PIPE_CREDIT, PIPE_DATA, PIPE_GONE, PIPE_HELLO, PIPE_HICCUP, PIPE_TERM, PIPE_TERM_ACK,
   parsePipePortMsg, type EndInfo, type PipePortMsg,
 } from "../protocols.js";
 import { packBatch, unpackBatch } from "./batch.js";
@@ -293,9 +293,13 @@ export class PortLink implements PipeLink {
     this.post({ k: PIPE_TERM_ACK });
   }
 
-  close(): void {
-    // Abrupt or not, the peer learns the end from the port's close; a TERM_ACK
-    // posted just before it arrives first.
+  close(abrupt: boolean): void {
+    // The peer learns the end from the port's close; a TERM_ACK posted just
+    // before it arrives first. An abrupt end is also said in a message: the
+    // close of a port can take tens of milliseconds to reach another thread,
+    // and meanwhile a session there would go on writing what a socket closed
+    // with linger 0 left in its queue.
+    if (abrupt) this.post({ k: PIPE_GONE });
     const port = this.release();
     port?.close();
   }
@@ -367,6 +371,9 @@ export class PortLink implements PipeLink {
         return;
       case PIPE_HICCUP:
         pipe.onHiccup();
+        return;
+      case PIPE_GONE:
+        this.onClose();
         return;
     }
   }
